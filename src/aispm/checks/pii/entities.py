@@ -32,7 +32,7 @@ CONTEXT_WINDOW = 24
 
 
 class EntityType(StrEnum):
-    """The personal-data types found by pattern and checksum (context-only types come later)."""
+    """The personal-data types a dataset is classified by."""
 
     EMAIL = "email"
     PHONE = "phone"
@@ -41,6 +41,13 @@ class EntityType(StrEnum):
     IBAN = "iban"
     UK_NINO = "uk-nino"
     IP_ADDRESS = "ip-address"
+    # Found by field or inline context (``dob`` column, "MRN:"), see :mod:`.contextual`.
+    DATE_OF_BIRTH = "date-of-birth"
+    MEDICAL_RECORD_NUMBER = "medical-record-number"
+    PERSON_NAME = "person-name"
+    POSTAL_ADDRESS = "postal-address"
+    # Found by the credential engine of the secrets family.
+    CREDENTIAL = "credential"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,89 @@
+"""What dataset readers hand to the PII scanner: cells of text with where they came from.
+
+A reader turns one dataset file (CSV, JSON Lines, Parquet ...) into batches of :class:`Cell`; the scanner never
+knows the format.  Line-oriented formats may instead hand over a :class:`LineBlock` -- many raw lines at once and a
+function that makes cells of one line -- so that the scanner can prefilter the raw text and parse only the lines
+where something might be (most lines of a fine-tuning corpus hold nothing personal).
+
+Readers stream: they hold one batch at a time, stop after ``limits.sample_rows`` rows when sampling, and on bad
+input raise :class:`DatasetReadError` saying how far they got; cells already yielded still count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+DEFAULT_BATCH_CELLS = 4096
+DEFAULT_BLOCK_BYTES = 4 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One value of a dataset and its place.
+
+    ``field`` is the column name or JSON key the value sits under (``dob``, ``content``), ``None`` for free text;
+    ``context`` is a sibling value that says more about it (the ``role`` of a chat message).  ``line`` is 1-based
+    (text, JSON, JSONL, CSV); ``row`` is the 1-based record number (CSV data rows, Parquet and Arrow rows).
+    """
+
+    text: str
+    field: str | None = None
+    line: int | None = None
+    row: int | None = None
+    context: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineBlock:
+    """Raw lines ``text`` whose first line is number ``first_line``; ``cells(line_text, line_no)`` parses one."""
+
+    text: str
+    first_line: int
+    cells: Callable[[str, int], list[Cell]]
+
+
+Batch = list[Cell] | LineBlock
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """Bounds every reader honours."""
+
+    sample_rows: int | None = None
+    """Read only the first N rows (records, lines) of each file."""
+    max_bytes: int | None = None
+    """Stop after this many (decompressed) bytes; the result says it stopped."""
+    max_cell_chars: int = 1 << 20
+    """Longer values are cut (a 50 MB base64 blob in one cell is not personal data worth the memory)."""
+    batch_cells: int = DEFAULT_BATCH_CELLS
+    block_bytes: int = DEFAULT_BLOCK_BYTES
+
+
+@dataclass(slots=True)
+class ReadProgress:
+    """How far a reader got: shown when a file is sampled, cut or broken off."""
+
+    rows: int = 0
+    bytes: int = 0
+    stopped: str | None = None
+    """Why reading stopped early (``sampled first 1000 rows``, ``byte limit``), ``None`` when read to the end."""
+    warnings: list[str] | None = None
+
+    def warn(self, message: str) -> None:
+        if self.warnings is None:
+            self.warnings = []
+        if len(self.warnings) < 20:
+            self.warnings.append(message)
+
+
+class DatasetReadError(Exception):
+    """The file could not be read (further); ``progress`` says what was read before."""
+
+    def __init__(self, message: str, progress: ReadProgress | None = None) -> None:
+        super().__init__(message)
+        self.progress = progress or ReadProgress()
+
+
+Reader = Callable[..., Iterator[Batch]]
+"""``reader(stream, limits, progress) -> Iterator[Batch]`` over a binary stream already decompressed."""
