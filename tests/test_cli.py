@@ -54,3 +54,10 @@ def test_strict_turns_per_file_errors_into_exit_2(tmp_path: Path) -> None:
     assert code == 0
     code, out = run("scan", str(tmp_path), "--no-store", "--quiet", "--strict")
     assert code == 2 and "could not be analysed" in out
+
+
+def test_sample_option_is_explained_and_validated(tmp_path: Path) -> None:
+    code, out = run("scan", "--help")
+    assert code == 0 and "--sample N" in out and "first N rows" in out
+    code, out = run("scan", str(tmp_path), "--sample", "0", "--no-store")
+    assert code == 2 and "--sample" in out

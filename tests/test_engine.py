@@ -190,3 +190,36 @@ def test_registry_imports_only_the_selected_families() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "'model-security'" in out and "'js-source'" not in out
     assert out.strip().endswith("False False")
+
+
+def _candidates(count: int, size: int) -> list[engine.Candidate]:
+    return [(FileRef("/r", Path(f"/r/f{i}"), f"f{i}", size), (0,)) for i in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("count", "size", "small"),
+    [
+        (399, 10 * 1024 * 1024, True),  # few files, however big: in-process
+        (2000, 800, True),  # thousands of tiny pickles: 1.6 MB of work, in-process
+        (400, engine.INLINE_MAX_BYTES // 400 + 1, False),  # enough files holding enough bytes: a pool
+        (4000, 10, False),  # very many files, whatever their size: a pool
+    ],
+)
+def test_pool_is_chosen_on_bytes_to_read_and_file_count(count: int, size: int, small: bool) -> None:
+    stream = iter(_candidates(count, size))
+    head, is_small = engine._look_ahead(stream, ScanOptions(inline_threshold=400))
+    assert is_small is small
+    assert len(head) + len(list(stream)) == count  # nothing is lost: the rest of the walk follows the head
+
+
+def test_look_ahead_stops_as_soon_as_a_pool_is_certain() -> None:
+    stream = iter(_candidates(10_000, 64 * 1024))
+    head, small = engine._look_ahead(stream, ScanOptions(inline_threshold=400))
+    assert not small and len(head) == 400
+
+
+def test_a_zero_threshold_always_pools_and_reads_are_capped_per_file() -> None:
+    assert engine._look_ahead(iter([]), ScanOptions(inline_threshold=0)) == ([], False)
+    huge = _candidates(400, 10**12)  # each counts as at most max_file_bytes
+    options = ScanOptions(inline_threshold=400, max_file_bytes=1000)
+    assert engine._look_ahead(iter(huge), options)[1] is True

@@ -298,6 +298,18 @@ def saved_model_dir(root: Path, graph: bytes) -> None:
     (root / "fingerprint.pb").write_bytes(pb(1, 12345))
 
 
+def saved_model_text_dir(root: Path) -> None:
+    """A SavedModel saved with ``as_text=True``: ``saved_model.pbtxt`` whose serving function calls a PyFunc."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "saved_model.pbtxt").write_text(
+        'saved_model_schema_version: 1\nmeta_graphs {\n  meta_info_def { tags: "serve" }\n  graph_def {\n'
+        '    node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }\n'
+        '    library {\n      function {\n        signature { name: "__inference_serve_3" }\n'
+        '        node_def { name: "py" op: "EagerPyFunc" input: "x" attr { key: "token" value { s: "pyfunc_0" } } }\n'
+        "      }\n    }\n    versions { producer: 1205 }\n  }\n}\n"
+    )
+
+
 # --- the corpus ------------------------------------------------------------------------------------------------
 
 Writer = Callable[[Path], None]
@@ -680,6 +692,12 @@ def malicious_samples() -> list[tuple[str, str, str, Writer]]:
         lambda d: saved_model_dir(
             d / "export", tf_saved_model([tf_const_string("p", "/tmp/x"), tf_node("w", "WriteFile", "p", "p")])
         ),
+    )
+    add(
+        "f03-saved-model-text-pyfunc",
+        "TensorFlow SavedModel in text format (saved_model.pbtxt) with PyFunc",
+        "tf-savedmodel",
+        lambda d: saved_model_text_dir(d / "export"),
     )
     add(
         "o00-onnx-external-traversal",

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/models/run.py                 # everything (installs the peers on first use)
     .venv/bin/python benchmarks/models/run.py --skip-peers    # aispm only
     .venv/bin/python benchmarks/models/run.py --no-speed      # the corpus only
-    .venv/bin/python benchmarks/models/run.py --tool aispm --tool picklescan
+    .venv/bin/python benchmarks/models/run.py --tool aispm --tool picklescan --repeat 3   # best of 3 speed runs
 
 (a) Detection: every sample of the corpus written by ``corpus.py`` (malicious techniques, benign models, malformed
 files), each scanned on its own by each tool: techniques detected, benign samples flagged, errors, crashes.
@@ -115,6 +115,21 @@ def score_corpus(tool: str, labels: list[dict[str, str]], corpus: Path, timeout:
 # --- (b) speed ---------------------------------------------------------------------------------------------------
 
 
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def best_of(
+    repeat: int, tool: str, workload: str, speed: Path, timeout: float, extra: list[str] | None = None, label: str = ""
+) -> dict[str, Any]:
+    """The fastest of ``repeat`` runs (the machine is shared: the others measure its other jobs), with the load
+    average seen just before the runs and the slowest wall time."""
+    load = load_average()
+    rows = [run_workload(tool, workload, speed, timeout, extra, label) for _ in range(repeat)]
+    best = min(rows, key=lambda row: row["wall_seconds"])
+    return best | {"runs": repeat, "load_average": load, "worst_wall_seconds": max(r["wall_seconds"] for r in rows)}
+
+
 def run_workload(
     tool: str, workload: str, speed: Path, timeout: float, extra: list[str] | None = None, label: str = ""
 ) -> dict[str, Any]:
@@ -176,10 +191,10 @@ def markdown(results: dict[str, Any]) -> str:
     if results.get("speed"):
         lines += [
             "",
-            "## Speed and memory (one run each, whole process tree)",
+            "## Speed and memory (best of the runs shown, whole process tree)",
             "",
-            "| tool | workload | wall s | CPU s | peak MB | result |",
-            "| --- | --- | --- | --- | --- | --- |",
+            "| tool | workload | wall s | CPU s | peak MB | runs (worst wall s) | load average | result |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for tool, rows in results["speed"].items():
             for workload, row in rows.items():
@@ -201,15 +216,17 @@ def markdown(results: dict[str, Any]) -> str:
                     outcome += f", {errors} file(s) not parsed"
                 if row.get("crashed") and not row.get("timed_out"):
                     outcome += ", crashed"
+                runs = f"{row['runs']} ({row['worst_wall_seconds']})" if row.get("runs", 1) > 1 else "1"
                 lines.append(
                     f"| {tool} | {workload} | {row['wall_seconds']} | {row['cpu_seconds']} | "
-                    f"{row['peak_tree_mb']} | {outcome} |"
+                    f"{row['peak_tree_mb']} | {runs} | {row.get('load_average', '?')} | {outcome} |"
                 )
         lines += [
             "",
-            "aispm runs with one worker process per CPU (its default) and `--no-hash`, except in the rows marked "
-            "(with sha256), which include the streamed hash pass of the inventory and integrity checks (none of "
-            "the peers hashes).",
+            "aispm runs with its defaults (in-process for a scan that reads little, else one worker process per "
+            "CPU) and `--no-hash`, except in the rows marked (with sha256), which include the streamed hash pass "
+            "of the inventory and integrity checks (none of the peers hashes). The load average is the machine's "
+            "1-minute load just before the runs: other jobs shared the 2 CPUs.",
         ]
     lines.append("")
     return "\n".join(lines)
@@ -221,6 +238,7 @@ def main() -> None:
     parser.add_argument("--skip-peers", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per speed run (samples: 120)")
+    parser.add_argument("--repeat", type=int, default=1, help="speed runs per workload; the fastest is kept")
     parser.add_argument("--report-only", action="store_true", help="rewrite results.md from results.json")
     args = parser.parse_args()
     if args.report_only:
@@ -258,12 +276,12 @@ def main() -> None:
         rows: dict[str, Any] = {}
         for workload in WORKLOADS:
             print(f"{tool}: {workload}", flush=True)
-            rows[workload] = run_workload(
-                tool, workload, OUT / "speed", args.timeout, ["--no-hash"] if tool == "aispm" else None
+            rows[workload] = best_of(
+                args.repeat, tool, workload, OUT / "speed", args.timeout, ["--no-hash"] if tool == "aispm" else None
             )
             if tool == "aispm":
-                rows[f"{workload} (with sha256)"] = run_workload(
-                    tool, workload, OUT / "speed", args.timeout, label="-hash"
+                rows[f"{workload} (with sha256)"] = best_of(
+                    args.repeat, tool, workload, OUT / "speed", args.timeout, label="-hash"
                 )
         results["speed"][tool] = rows
     results["corpus"] = {t: results["corpus"][t] for t in TOOLS if t in results["corpus"]}

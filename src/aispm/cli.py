@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -17,6 +18,7 @@ from aispm.options import FAMILIES, ScanOptions
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from aispm.baseline import Baseline
     from aispm.engine import ProgressCallback
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -109,6 +111,15 @@ def cli() -> None:
     is_flag=True,
     help="List suppressed findings in the summary, with the layer that suppressed each and why.",
 )
+@click.option(
+    "--sample",
+    "sample_rows",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Scan only the first N rows (records, lines) of each dataset file for personal data. For very large "
+    "datasets, a quick first look: findings and the dataset classification then cover the sample only, and the "
+    "report says so. Default: read every row.",
+)
 @click.option("--no-progress", is_flag=True, help="No progress bar (it is off anyway when stderr is not a TTY).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but the report (and errors).")
 def scan(
@@ -127,6 +138,7 @@ def scan(
     baseline_path: Path | None,
     write_baseline_path: Path | None,
     show_suppressed: bool,
+    sample_rows: int | None,
     no_progress: bool,
     quiet: bool,
 ) -> None:
@@ -148,33 +160,31 @@ def scan(
     Decoys (placeholders, environment lookups, hashes, UUIDs, documented example keys) are suppressed,
     not dropped: --show-suppressed lists them with the layer that suppressed each.
     """
-    from aispm.baseline import BaselineError, build_baseline, load_baseline, write_baseline
     from aispm.engine import scan as run_scan
     from aispm.policy import PolicyError, find_policy, load_policy
     from aispm.report import format_for_path, renderer
 
     options = ScanOptions(
-        scanners=_parse_scanners(scanners), workers=workers, hash_models=not no_hash, history=not no_history
+        scanners=_parse_scanners(scanners),
+        workers=workers,
+        hash_models=not no_hash,
+        history=not no_history,
+        sample_rows=sample_rows,
     )
     policy_path = policy or find_policy(paths)
     try:
         pol = load_policy(policy_path) if policy_path else None
     except PolicyError as exc:
         raise FatalError(str(exc)) from None
-    try:
-        baseline = load_baseline(baseline_path) if baseline_path else None
-        previous = load_baseline(write_baseline_path) if write_baseline_path and write_baseline_path.exists() else None
-    except BaselineError as exc:
-        raise FatalError(str(exc)) from None
+    baseline, previous = _load_baselines(baseline_path, write_baseline_path)
     fmt = fmt or (format_for_path(output) if output else None) or "table"
-    err = _stderr_console()
-    result = _run_with_progress(
-        lambda cb: run_scan(list(paths), options, pol, cb, baseline=baseline), err, not no_progress
-    )
+    result = _run_with_progress(lambda cb: run_scan(list(paths), options, pol, cb, baseline=baseline), not no_progress)
 
     if not no_store:
-        _store_result(result, db, err, quiet)
+        _store_result(result, db, _stderr_console(), quiet)
     if write_baseline_path is not None:
+        from aispm.baseline import build_baseline, write_baseline
+
         written = build_baseline(result.findings, previous)
         if "models" in result.scanners:
             from aispm.checks.modelfiles.integrity import MODEL_SECTION, record_model_hashes
@@ -183,7 +193,7 @@ def scan(
             written = replace(written, other_sections={**written.other_sections, MODEL_SECTION: dict(models)})
         write_baseline(written, write_baseline_path)
         if not quiet:
-            err.print(f"baseline written to {write_baseline_path}: {len(written)} finding(s) accepted")
+            _stderr_console().print(f"baseline written to {write_baseline_path}: {len(written)} finding(s) accepted")
     if fmt == "table" and output is not None:
         from aispm.report.table import render as render_table
 
@@ -205,10 +215,24 @@ def scan(
 
     threshold = Severity.parse(fail_on) if fail_on else (pol.fail_on if pol and pol.fail_on else Severity.HIGH)
     if strict and result.errors:
-        err.print(f"[red]--strict: {len(result.errors)} file(s) could not be analysed[/red]")
+        _stderr_console().print(f"[red]--strict: {len(result.errors)} file(s) could not be analysed[/red]")
         sys.exit(EXIT_ERROR)
     if write_baseline_path is None and any(f.severity.rank >= threshold.rank for f in result.active_findings):
         sys.exit(EXIT_FINDINGS)
+
+
+def _load_baselines(baseline_path: Path | None, write_path: Path | None) -> tuple[Baseline | None, Baseline | None]:
+    """The baseline to apply and the one about to be rewritten (its accepted findings are kept), if any."""
+    if baseline_path is None and (write_path is None or not write_path.exists()):
+        return None, None  # the common case imports nothing
+    from aispm.baseline import BaselineError, load_baseline
+
+    try:
+        baseline = load_baseline(baseline_path) if baseline_path else None
+        previous = load_baseline(write_path) if write_path and write_path.exists() else None
+    except BaselineError as exc:
+        raise FatalError(str(exc)) from None
+    return baseline, previous
 
 
 def _stderr_console() -> Console:
@@ -223,11 +247,18 @@ def _stdout_console() -> Console:
     return Console()
 
 
-def _run_with_progress(
-    run: Callable[[ProgressCallback | None], ScanResult], console: Console, enabled: bool
-) -> ScanResult:
+def _may_be_terminal() -> bool:
+    """Cheap test before importing rich: stderr is a TTY, or rich is told to treat it as one."""
+    forced = os.environ.get("FORCE_TERMINAL") or os.environ.get("TTY_COMPATIBLE")
+    return bool(forced) or sys.stderr.isatty()
+
+
+def _run_with_progress(run: Callable[[ProgressCallback | None], ScanResult], enabled: bool) -> ScanResult:
     """Run the scan with a progress bar on stderr when it is a terminal."""
-    if not (enabled and console.is_terminal):
+    if not (enabled and _may_be_terminal()):
+        return run(None)
+    console = _stderr_console()
+    if not console.is_terminal:
         return run(None)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import multiprocessing
 import os
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aispm import __version__
 from aispm.analyser import Analyser, AnalysisError, Record
-from aispm.baseline import Baseline
 from aispm.files.content import FileContent, read_bounded
 from aispm.files.walk import FileRef, WalkOptions, walk
 from aispm.model import (
@@ -43,6 +41,11 @@ from aispm.model import (
 from aispm.options import ScanOptions
 from aispm.policy import POLICY_FILE_NAMES, Policy, shadow_ai_findings
 from aispm.registry import build_analysers, build_estate_steps
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from aispm.baseline import Baseline
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (files done, files to analyse) as the scan goes."""
@@ -327,6 +330,29 @@ def _batched(candidates: Iterator[Candidate], size: int) -> Iterator[list[Candid
         yield batch
 
 
+INLINE_MAX_BYTES = 8 * 1024 * 1024
+"""A scan that reads less than this stays in this process unless it has very many files (see ``_look_ahead``)."""
+INLINE_FILES_FACTOR = 10
+
+
+def _look_ahead(stream: Iterator[Candidate], options: ScanOptions) -> tuple[list[Candidate], bool]:
+    """The first candidates, and whether the whole scan is small enough to run in this process.
+
+    A pool costs a process start-up and the analysers' imports per worker: it pays off on work, which is bytes to
+    read more than files.  Thousands of tiny pickles are faster in-process; a pool is used from ``inline_threshold``
+    files holding ``INLINE_MAX_BYTES``, or from ``INLINE_FILES_FACTOR`` times that many files whatever their size.
+    """
+    threshold = options.inline_threshold
+    head: list[Candidate] = []
+    size = 0
+    for candidate in stream:
+        head.append(candidate)
+        size += min(candidate[0].size, options.max_file_bytes)
+        if len(head) >= threshold and (size >= INLINE_MAX_BYTES or len(head) >= INLINE_FILES_FACTOR * threshold):
+            return head, False
+    return head, len(head) < threshold or (size < INLINE_MAX_BYTES and len(head) < INLINE_FILES_FACTOR * threshold)
+
+
 def _worker_count(options: ScanOptions) -> int:
     if options.workers is not None:
         return max(1, options.workers)
@@ -351,9 +377,8 @@ def scan(
     analysers = build_analysers(opts)
     tree = _Walk(roots, opts, analysers)
     stream = tree.candidates()
-    # Look ahead: a small tree is analysed in this process (a pool costs more than it saves on it).
-    head = list(itertools.islice(stream, opts.inline_threshold))
-    workers = _worker_count(opts) if len(head) >= opts.inline_threshold else 1
+    head, small = _look_ahead(stream, opts)
+    workers = 1 if small else _worker_count(opts)
     merger = _Merger()
     done = 0
     history: HistoryOutcome | None = None
@@ -368,6 +393,10 @@ def scan(
                 progress(done, len(candidates))
         history = _scan_git_history(tree.files, opts)
     else:
+        # Imported here: a scan small enough to run in this process never pays for the pool's modules.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
         if isinstance(context, multiprocessing.context.ForkServerContext):
             # Workers fork from a server that has already imported every analyser: start-up is paid once.

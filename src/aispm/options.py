@@ -23,8 +23,12 @@ class ScanOptions:
     use_ignore_files: bool = True
     inline_threshold: int = 400
     """Scans of fewer files than this run in-process: a pool costs more than it saves on small trees."""
+    sample_rows: int | None = None
+    """Scan only the first N rows (records, lines) of each dataset file for personal data; ``None`` reads all."""
 
     def __post_init__(self) -> None:
         unknown = sorted(self.scanners - set(FAMILIES))
         if unknown:
             raise ValueError(f"unknown scanner(s) {', '.join(unknown)}: choose from {', '.join(FAMILIES)}")
+        if self.sample_rows is not None and self.sample_rows < 1:
+            raise ValueError(f"sample_rows must be at least 1, not {self.sample_rows}")

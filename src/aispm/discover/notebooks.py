@@ -182,8 +182,8 @@ def _parses(source: str) -> bool:
     return True
 
 
-def python_of(cells: Sequence[CodeCell]) -> tuple[ast.Module | None, dict[int, int]]:
-    """All Python cells as one module (names flow from cell to cell, as in the kernel), with a map from its lines
+def python_source(cells: Sequence[CodeCell]) -> tuple[str, dict[int, int]]:
+    """All Python cells as one source (names flow from cell to cell, as in the kernel), with a map from its lines
     to notebook lines.  Cells that do not parse on their own are blanked out, keeping the numbering."""
     blocks = [cell for cell in cells if cell.python]
     line_map: dict[int, int] = {}
@@ -193,11 +193,17 @@ def python_of(cells: Sequence[CodeCell]) -> tuple[ast.Module | None, dict[int, i
             line_map[len(line_map) + 1] = file_line
         texts.append("\n".join(cell.python))
     source = "\n".join(texts)
-    if not source.strip():
-        return None, line_map
-    if not _parses(source):
+    if source.strip() and not _parses(source):
         texts = [text if _parses(text) else "\n" * text.count("\n") for text in texts]
         source = "\n".join(texts)
+    return source, line_map
+
+
+def python_of(cells: Sequence[CodeCell]) -> tuple[ast.Module | None, dict[int, int]]:
+    """:func:`python_source`, parsed (``None`` when there is no Python)."""
+    source, line_map = python_source(cells)
+    if not source.strip():
+        return None, line_map
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -12,11 +12,12 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pathspec
+from typing import TYPE_CHECKING, Any
 
 from aispm.model import ScanError
+
+if TYPE_CHECKING:
+    import pathspec
 
 SKIPPED_DIRS = frozenset(
     {
@@ -99,6 +100,8 @@ def _load_ignore_specs(directory: Path, relpath: str, names: set[str]) -> list[t
     for name in IGNORE_FILES:
         if name not in names:
             continue
+        import pathspec  # here: only trees with an ignore file pay for importing it
+
         candidate = directory / name
         try:
             if candidate.is_file() and candidate.stat().st_size < 1_000_000:

@@ -87,26 +87,35 @@ def _family_rules(spec: str) -> Iterable[Rule]:
     return rules
 
 
+def _add(rules: dict[str, Rule], rule: Rule, source: str) -> None:
+    if rule.id in rules:
+        raise ValueError(f"duplicate rule id {rule.id} in {source}")
+    rules[rule.id] = rule
+
+
 @cache
-def all_rules() -> dict[str, Rule]:
-    """Every rule of every family, by id; an id used twice anywhere is an error."""
+def _package_rules() -> dict[str, Rule]:
+    """The rules in the YAML files beside this module (what most detectors raise)."""
     rules: dict[str, Rule] = {}
-
-    def add(rule: Rule, source: str) -> None:
-        if rule.id in rules:
-            raise ValueError(f"duplicate rule id {rule.id} in {source}")
-        rules[rule.id] = rule
-
     for item in sorted(resources.files(__name__).iterdir(), key=lambda p: p.name):
         if not item.name.endswith(".yaml"):
             continue
         for entry in load_plain_yaml(item.read_text("utf-8")) or []:
-            add(_parse_rule(entry, item.name), item.name)
+            _add(rules, _parse_rule(entry, item.name), item.name)
+    return rules
+
+
+@cache
+def all_rules() -> dict[str, Rule]:
+    """Every rule of every family, by id; an id used twice anywhere is an error."""
+    rules = dict(_package_rules())
     for spec in FAMILY_CATALOGUES:
         for rule in _family_rules(spec):
-            add(rule, spec)
+            _add(rules, rule, spec)
     return rules
 
 
 def get_rule(rule_id: str) -> Rule:
-    return all_rules()[rule_id]
+    # The package's own rules first: a detector raising one does not import every family catalogue.
+    rule = _package_rules().get(rule_id)
+    return rule if rule is not None else all_rules()[rule_id]

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from aispm.checks.modelfiles.loaders import LoaderCall, LoaderCallAnalyser, find_loader_calls
+from aispm.checks.modelfiles.loaders import LOADER_RULES, LoaderCall, LoaderCallAnalyser, find_loader_calls
 from aispm.engine import scan
 from aispm.files.walk import FileRef
-from aispm.model import Severity
+from aispm.model import Finding, Severity
 from aispm.options import ScanOptions
+
+from .builders import evil_reduce
 
 Tree = Callable[[dict[str, str | bytes]], Path]
 
@@ -112,4 +115,77 @@ def test_analyser_locates_the_call_and_prefilters(make_tree: Tree) -> None:
 def test_wants(tmp_path: Path) -> None:
     analyser = LoaderCallAnalyser()
     assert analyser.wants(FileRef(str(tmp_path), tmp_path / "a.py", "a.py", 1))
-    assert not analyser.wants(FileRef(str(tmp_path), tmp_path / "a.ipynb", "a.ipynb", 1))
+    assert analyser.wants(FileRef(str(tmp_path), tmp_path / "a.ipynb", "a.ipynb", 1))
+    assert not analyser.wants(FileRef(str(tmp_path), tmp_path / "a.pyc", "a.pyc", 1))
+    assert not analyser.wants(FileRef(str(tmp_path), tmp_path / "ipynb.txt", "ipynb.txt", 1))
+
+
+def notebook(*cells: tuple[str, str], outputs: str = "") -> str:
+    """An nbformat 4 notebook as Jupyter writes it: one JSON string per source line, indent 1."""
+    body = []
+    for cell_type, source in cells:
+        cell: dict[str, object] = {"cell_type": cell_type, "metadata": {}, "source": source.splitlines(keepends=True)}
+        if cell_type == "code":
+            cell |= {"execution_count": None, "outputs": []}
+            if outputs:
+                cell["outputs"] = [{"name": "stdout", "output_type": "stream", "text": [outputs]}]
+        body.append(cell)
+    return json.dumps({"cells": body, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+
+
+def scan_models(root: Path) -> list[Finding]:
+    result = scan([str(root)], ScanOptions(workers=1, scanners=frozenset({"models"})))
+    assert result.errors == ()
+    return [f for f in result.findings if f.rule_id in LOADER_RULES]
+
+
+def line_of(text: str, needle: str) -> int:
+    [line] = [number for number, line in enumerate(text.splitlines(), 1) if needle in line]
+    return line
+
+
+def test_notebook_code_cells_are_read_across_cells_and_located_in_the_ipynb(make_tree: Tree) -> None:
+    text = notebook(
+        ("markdown", "# Evaluate\nLoad the checkpoint.\n"),
+        ("code", "%pip install torch\nimport torch as th\n"),
+        ("code", "CKPT = 'w/best.pt'\nmodel = th.load(\n    CKPT,\n)\n"),
+        ("code", "from transformers import AutoModel\nAutoModel.from_pretrained('acme/net', trust_remote_code=True)"),
+    )
+    root = make_tree({"nb/eval.ipynb": text})
+    torch_load, remote = sorted(scan_models(root), key=lambda f: f.rule_id)
+    assert (torch_load.rule_id, torch_load.location.path) == ("AISPM-MODEL-011", "nb/eval.ipynb")
+    assert torch_load.properties["path"] == "w/best.pt" and torch_load.properties["loader"] == "torch.load"
+    start = line_of(text, "model = th.load(")
+    assert (torch_load.location.start_line, torch_load.location.end_line) == (start, start + 2)
+    assert remote.rule_id == "AISPM-MODEL-012" and remote.properties["path"] == "acme/net"
+    assert remote.location.start_line == line_of(text, "trust_remote_code=True")
+
+
+def test_notebook_loader_is_linked_to_the_model_it_loads(make_tree: Tree) -> None:
+    text = notebook(("code", "import pickle\nwith open('clf.pkl', 'rb') as f:\n    clf = pickle.load(f)\n"))
+    root = make_tree({"app/clf.pkl": evil_reduce(2), "app/explore.ipynb": text})
+    [loader] = scan_models(root)
+    assert loader.rule_id == "AISPM-MODEL-014" and loader.severity is Severity.CRITICAL
+    assert loader.properties["loads"] == ["app/clf.pkl"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        notebook(("markdown", "```python\nimport torch\ntorch.load('m.pt')\n```\n")),  # prose, not code
+        notebook(("code", "import torch\nm = torch.load('m.pt', weights_only=True)\n")),  # the safe form
+        notebook(("code", "print('done')\n"), outputs="torch.load('m.pt') pickle.load(f)\n"),  # only in outputs
+        notebook(("code", "# torch.load('m.pt') is unsafe, so we do not\nimport safetensors\n")),  # a comment
+        notebook(("raw", "import torch\ntorch.load('m.pt')\n")),  # a raw cell is never run
+        '{"cells": "torch.load(x)"',  # not JSON: the inventory's notebook analyser reports it, not this check
+        '["torch.load(x)"]',  # JSON but not a notebook
+    ],
+)
+def test_notebook_decoys(make_tree: Tree, text: str) -> None:
+    assert scan_models(make_tree({"nb/decoy.ipynb": text})) == []
+
+
+def test_a_cell_that_does_not_parse_costs_only_that_cell(make_tree: Tree) -> None:
+    text = notebook(("code", "def broken(:\n"), ("code", "import joblib\nclf = joblib.load('m.joblib')\n"))
+    [finding] = scan_models(make_tree({"nb/a.ipynb": text}))
+    assert finding.rule_id == "AISPM-MODEL-014" and finding.location.start_line == line_of(text, "joblib.load(")

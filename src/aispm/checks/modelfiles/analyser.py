@@ -51,9 +51,9 @@ _METADATA_KINDS: dict[str, tuple[str, Severity | None]] = {
 """Issue kinds found in model metadata -> (rule, severity override)."""
 
 EXTRA_EXTENSIONS = frozenset(
-    {".dat", ".data", ".model", ".weights", ".zip", ".tar", ".tgz", ".nemo", ".skops", ".mar", ".pkl", ".z"}
+    {".dat", ".data", ".model", ".weights", ".zip", ".tar", ".tgz", ".nemo", ".skops", ".mar", ".pkl", ".z", ".pbtxt"}
 )
-"""Names under which pickles and model archives also travel (besides the model extensions)."""
+"""Names under which pickles and model archives also travel (besides the model extensions), and text graphs."""
 
 _PLAIN_NAMES = frozenset(
     {"license", "licence", "copying", "notice", "authors", "makefile", "dockerfile", "readme", "changelog",

@@ -15,27 +15,14 @@ import lzma
 import posixpath
 import re
 import struct
-import tarfile
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
-from aispm.checks.modelfiles.config_targets import TargetIssue, hydra_config_issues, skops_schema_issues
-from aispm.checks.modelfiles.gguf_template import GgufError, read_templates, template_gadgets
 from aispm.checks.modelfiles.joblib_arrays import joblib_build_hook
-from aispm.checks.modelfiles.keras_config import (
-    H5_SEARCH_BYTES,
-    MAX_CONFIG_BYTES,
-    KerasIssue,
-    config_issues,
-    find_h5_model_config,
-    parse_config,
-)
-from aispm.checks.modelfiles.onnx_check import STANDARD_DOMAINS, OnnxError, escapes_directory, read_onnx
 from aispm.checks.modelfiles.pickle_scan import (
     DEFAULT_LIMITS,
     HIGHEST_PROTOCOL,
@@ -43,8 +30,6 @@ from aispm.checks.modelfiles.pickle_scan import (
     PickleScan,
     scan_pickle_stream,
 )
-from aispm.checks.modelfiles.protobuf import ProtobufError
-from aispm.checks.modelfiles.safetensors_check import safetensors_problems
 from aispm.checks.modelfiles.streams import (
     READ_ERRORS,
     Budget,
@@ -56,7 +41,6 @@ from aispm.checks.modelfiles.streams import (
     Readable,
     Truncated,
 )
-from aispm.checks.modelfiles.tf_graph import read_tf_graph
 from aispm.checks.modelfiles.torch_legacy import (
     LEGACY_STREAM_PICKLES,
     TAR_MEMBERS_WITH_RAW_DATA,
@@ -72,6 +56,16 @@ from aispm.files.magic import (
     strip_compression,
 )
 from aispm.files.model_headers import MalformedModel, open_bounded_zip
+
+if TYPE_CHECKING:
+    import tarfile
+
+    from aispm.checks.modelfiles.config_targets import TargetIssue
+    from aispm.checks.modelfiles.keras_config import KerasIssue
+    from aispm.checks.modelfiles.tf_graph import TfGraphFacts
+
+# The readers of each format (Keras, skops/NeMo configs, GGUF, ONNX, TensorFlow, safetensors, tar) are imported
+# where they are first needed: a scan of pickles, the common case, does not pay for the rest at start-up.
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -273,12 +267,16 @@ class _Scanner:
                 if "config.json" in names and not torch_zip and _KERAS_MEMBERS & set(names):
                     raw = self._zip_text(archive, "config.json", member)
                     if raw is not None:
+                        from aispm.checks.modelfiles.keras_config import parse_config
+
                         self._keras_issues(parse_config(raw), join_member(member, "config.json"))
                 if "schema.json" in names and not torch_zip:
                     if not member:
                         self.report.format = "skops"
                     raw = self._zip_text(archive, "schema.json", member)
                     if raw is not None:
+                        from aispm.checks.modelfiles.config_targets import skops_schema_issues
+
                         self._config_issues(skops_schema_issues(raw), join_member(member, "schema.json"))
                 self._zip_members(archive, member, depth, torch_zip)
 
@@ -288,6 +286,8 @@ class _Scanner:
         if archive.getinfo(name).flag_bits & 0x1:
             self.issue("incomplete", "not analysed: encrypted member", where)
             return None
+        from aispm.checks.modelfiles.keras_config import MAX_CONFIG_BYTES
+
         try:
             with archive.open(name) as opened:
                 return ChargedReader(opened, self.budget).read(MAX_CONFIG_BYTES + 1)
@@ -305,11 +305,15 @@ class _Scanner:
         return base == "model_config.yaml" or (self.nemo and extension_of(base) in (".yaml", ".yml"))
 
     def _hydra_config(self, stream: Readable, inner: str) -> None:
+        from aispm.checks.modelfiles.keras_config import MAX_CONFIG_BYTES
+
         try:
             raw = ChargedReader(stream, self.budget).read(MAX_CONFIG_BYTES + 1)
         except READ_ERRORS as exc:
             self.issue("malformed", f"unreadable configuration: {exc}", inner)
             return
+        from aispm.checks.modelfiles.config_targets import hydra_config_issues
+
         self._config_issues(hydra_config_issues(raw), inner)
 
     def _keras_issues(self, issues: list[KerasIssue], member: str) -> None:
@@ -352,6 +356,8 @@ class _Scanner:
         return info.file_size > limits.bomb_floor and info.file_size > limits.bomb_ratio * max(info.compress_size, 1)
 
     def tar(self, stream: Readable, *, member: str, depth: int, seekable: bool) -> None:
+        import tarfile
+
         count = 0
         try:
             with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r:" if seekable else "r|") as archive:
@@ -407,6 +413,8 @@ class _Scanner:
         if fmt == "gguf":
             self._gguf(source, member)
         elif fmt == "safetensors" and size is not None:
+            from aispm.checks.modelfiles.safetensors_check import safetensors_problems
+
             try:
                 problems, complete = safetensors_problems(source, size)
             except (Truncated, CorruptData) as exc:
@@ -420,11 +428,15 @@ class _Scanner:
         elif fmt in ("tf-savedmodel", "tf-graphdef"):
             self._tensorflow(source, size, member, saved_model=fmt == "tf-savedmodel")
         elif fmt == "hdf5":
-            config = find_h5_model_config(_h5_head(source))
+            from aispm.checks.modelfiles.keras_config import H5_SEARCH_BYTES, config_issues, find_h5_model_config
+
+            config = find_h5_model_config(source.peek(H5_SEARCH_BYTES))
             if config is not None:
                 self._keras_issues(config_issues(config), member)
 
     def _onnx(self, source: ByteSource, size: int, member: str) -> None:
+        from aispm.checks.modelfiles.onnx_check import STANDARD_DOMAINS, OnnxError, escapes_directory, read_onnx
+
         try:
             facts = read_onnx(source, size)
         except (OnnxError, Truncated, CorruptData) as exc:
@@ -443,6 +455,9 @@ class _Scanner:
                        "native code registered by the loader", member)  # fmt: skip
 
     def _tensorflow(self, source: ByteSource, size: int | None, member: str, *, saved_model: bool) -> None:
+        from aispm.checks.modelfiles.protobuf import ProtobufError
+        from aispm.checks.modelfiles.tf_graph import read_tf_graph
+
         try:
             facts = read_tf_graph(source, size, saved_model)
         except (ProtobufError, Truncated, CorruptData) as exc:
@@ -451,6 +466,9 @@ class _Scanner:
         except LimitExceeded as exc:
             self.issue("incomplete", f"not fully analysed: {exc}", member)
             return
+        self.tf_uses(facts, member)
+
+    def tf_uses(self, facts: TfGraphFacts, member: str) -> None:
         for use in facts.uses:
             where = f" in function {use.function!r}" if use.function else ""
             on = f" on {', '.join(repr(path[:200]) for path in use.paths)}" if use.paths else ""
@@ -458,6 +476,8 @@ class _Scanner:
                        f"{where}){on}", member)  # fmt: skip
 
     def _gguf(self, source: ByteSource, member: str) -> None:
+        from aispm.checks.modelfiles.gguf_template import GgufError, read_templates, template_gadgets
+
         try:
             found = read_templates(source)
         except (GgufError, Truncated, CorruptData) as exc:
@@ -477,6 +497,8 @@ class _Scanner:
         if seekable:
             yield stream, 0
             return
+        import tempfile
+
         with tempfile.SpooledTemporaryFile(max_size=16 * MiB) as spool:
             length = 0
             try:
@@ -590,11 +612,6 @@ class _Inflater:
         raise OSError("not seekable")
 
 
-def _h5_head(source: ByteSource) -> bytes:
-    """The first bytes of an HDF5 file, where Keras's ``model_config`` attribute normally sits."""
-    return source.peek(H5_SEARCH_BYTES)
-
-
 _TF_CATEGORY = {
     "code": "runs a Python function of the loading process",
     "files": "reads or writes files",
@@ -628,6 +645,8 @@ def scan_model_file(
     stream: Readable, name: str, size: int, limits: ScanLimits = DEFAULT_SCAN_LIMITS
 ) -> ModelScanReport | None:
     """Every pickle in the file (seekable ``stream`` of ``size`` bytes), or ``None`` when it cannot hold one."""
+    if extension_of(name) == ".pbtxt":
+        return _scan_text_graph(stream, name, size, limits)
     head, _ = _read_head(stream)
     stream.seek(0)
     fallback = extension_of(strip_compression(name)) not in MODEL_EXTENSIONS
@@ -653,4 +672,31 @@ def scan_model_file(
         scanner.issue("incomplete", f"not fully analysed: {exc}", "")
     except CorruptData as exc:
         scanner.issue("malformed", f"corrupt data: {exc}", "")
+    return report
+
+
+def _scan_text_graph(stream: Readable, name: str, size: int, limits: ScanLimits) -> ModelScanReport | None:
+    """A TensorFlow graph in text format (``saved_model.pbtxt``); ``None`` for other text protobufs (label maps,
+    pipeline configs), and for any ``.pbtxt`` but a SavedModel's that is not valid text format."""
+    from aispm.checks.modelfiles.tf_text import MAX_TEXT_BYTES, TextFormatError, read_tf_text_graph
+
+    saved_model = name.lower() == "saved_model.pbtxt"
+    report = ModelScanReport("tf-savedmodel-text" if saved_model else "tf-graphdef-text")
+    scanner = _Scanner(report, limits, Budget(size))
+    if size > MAX_TEXT_BYTES:
+        scanner.issue("incomplete", f"not analysed: text graph larger than {MAX_TEXT_BYTES // MiB} MiB", "")
+        return report
+    try:
+        facts = read_tf_text_graph(stream.read(size))
+    except TextFormatError as exc:
+        if not saved_model:
+            return None
+        scanner.issue("malformed", f"TensorFlow text protobuf: {exc}", "")
+        return report
+    except LimitExceeded as exc:
+        scanner.issue("incomplete", f"not fully analysed: {exc}", "")
+        return report
+    if facts is None:
+        return report if saved_model else None
+    scanner.tf_uses(facts, "")
     return report

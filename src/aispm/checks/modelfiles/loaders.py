@@ -1,8 +1,10 @@
 """Code that loads models in ways that run code: ``torch.load`` without ``weights_only=True``,
 ``trust_remote_code=True``, Keras ``safe_mode=False``, and pickle-family loads.
 
-Python files are parsed with :mod:`ast` (never imported); a compiled regex over the raw bytes first skips files
-that name none of these loaders.  Call targets are resolved through the file's imports (``import torch as th;
+Python files, and the code cells of Jupyter notebooks (where most model loading is written), are parsed with
+:mod:`ast` (never imported); a compiled regex over the raw bytes first skips files that name none of these
+loaders.  A notebook's cells are read as one module, as the kernel runs them, and each finding points at the line
+of the ``.ipynb`` file that holds the call.  Call targets are resolved through the file's imports (``import torch as th;
 th.load(...)``, ``from joblib import load``), and the path a call loads is resolved when it is written in the code:
 a literal, ``open("m.pkl", "rb")``, ``os.path.join``/``Path`` of literals, a variable assigned one of these, or the
 file object of ``with open(...) as f``.  The path goes into the finding's properties, where the estate phase
@@ -14,10 +16,10 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 
-from aispm.analyser import Analyser, Record, file_location
+from aispm.analyser import Analyser, AnalysisError, Record, file_location
 from aispm.files.content import FileContent
 from aispm.files.walk import FileRef
 from aispm.model import Finding, JSONValue, Severity
@@ -30,6 +32,7 @@ UNPICKLE_RULE = "AISPM-MODEL-014"
 LOADER_RULES = frozenset({TORCH_LOAD_RULE, REMOTE_CODE_CALL_RULE, KERAS_UNSAFE_RULE, UNPICKLE_RULE})
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
+"""Python files larger than this are not parsed (notebooks, whose outputs take room, get the engine's read limit)."""
 MAX_TEXT = 300
 
 _PREFILTER = re.compile(
@@ -266,15 +269,38 @@ class LoaderCallAnalyser(Analyser):
     reads_content = True
 
     def wants(self, ref: FileRef) -> bool:
-        return ref.name_lower.endswith(".py")
+        return ref.name_lower.endswith((".py", ".ipynb"))
 
     def analyse(self, file: FileContent) -> Iterable[Record]:
         data = file.data
-        if data is None or len(data) > MAX_SOURCE_BYTES or _PREFILTER.search(data) is None:
+        if data is None or _PREFILTER.search(data) is None:
             return
-        yield from _findings(file)
+        if file.ref.name_lower.endswith(".ipynb"):
+            yield from _notebook_findings(file)
+        elif len(data) <= MAX_SOURCE_BYTES:
+            yield from _findings(file)
 
 
 def _findings(file: FileContent) -> Iterator[Finding]:
     for call in find_loader_calls(file.text):
         yield loader_finding(call, file)
+
+
+def _notebook_findings(file: FileContent) -> Iterator[Finding]:
+    """Loader calls in a notebook's code cells, located on the notebook's own lines."""
+    # Imported here: a scan without notebooks does not pay for the notebook reader.
+    from aispm.discover.notebooks import code_cells, python_source
+    from aispm.files.structured import StructuredError, load_json
+
+    try:
+        notebook = load_json(file.text)
+        if not isinstance(notebook, Mapping):
+            return
+        cells, _ = code_cells(file.text, notebook)
+    except (StructuredError, AnalysisError):
+        return  # not a notebook: the inventory's notebook analyser reports it, once
+    source, line_map = python_source(cells)
+    for call in find_loader_calls(source):
+        start = line_map.get(call.line, call.line)
+        end = max(line_map.get(call.end_line, start), start)
+        yield loader_finding(replace(call, line=start, end_line=end), file)

@@ -188,23 +188,25 @@ class PickleWalker:
         Raises :class:`Malformed`, :class:`~.streams.Truncated` or :class:`~.streams.LimitExceeded`.
         """
         self.stack, self.metastack, self.memo, self.parked = [], [], {}, 0
-        source, scan, dispatch = self.source, self.scan, _DISPATCH
+        source, scan, dispatch, memo = self.source, self.scan, _DISPATCH, self.memo
         max_opcodes, max_stack = self.limits.max_opcodes, self.limits.max_stack
+        max_memo, kept_operand = self.limits.max_memo, self.limits.kept_operand
         count = scan.opcodes
         # Limits are checked every _CHECK_EVERY opcodes (an opcode adds at most one stack item), not on each one.
         check_at = min(count + _CHECK_EVERY, max_opcodes + 1)
         try:
             while True:
-                pos = source.pos
-                if pos < len(source.buf):  # the hot path: the opcode is already buffered
-                    code = source.buf[pos]
-                    source.pos = pos + 1
-                    self.op_offset = source.start + pos
+                buf, pos = source.buf, source.pos
+                if pos < len(buf):  # the hot path: the opcode is already buffered
+                    code = buf[pos]
+                    source.pos = pos = pos + 1
+                    self.op_offset = source.start + pos - 1
                 else:
                     self.op_offset = source.offset
                     code = source.byte()
                     if code < 0:
                         raise Truncated(f"pickle ends at offset {self.op_offset} without a STOP opcode")
+                    buf, pos = source.buf, source.pos
                 count += 1
                 if count >= check_at:
                     if count > max_opcodes:
@@ -212,6 +214,39 @@ class PickleWalker:
                     if len(self.stack) + self.parked > max_stack:
                         raise LimitExceeded(f"pickle stack deeper than {max_stack:,} items")
                     check_at = min(count + _CHECK_EVERY, max_opcodes + 1)
+                # Inline fast paths for the five most frequent opcodes (over half of a typical pickle) when their
+                # operand is buffered and no edge case applies; anything else goes to the handler, which checks all.
+                stack = self.stack
+                if code == 0x94:  # MEMOIZE
+                    if stack and len(memo) < max_memo:
+                        memo[len(memo)] = stack[-1]
+                        continue
+                elif pos < len(buf):
+                    if code == 0x71:  # BINPUT
+                        if stack and (len(memo) < max_memo or buf[pos] in memo):
+                            memo[buf[pos]] = stack[-1]
+                            source.pos = pos + 1
+                            continue
+                    elif code == 0x4B:  # BININT1
+                        stack.append(buf[pos])
+                        source.pos = pos + 1
+                        continue
+                    elif code == 0x8C:  # SHORT_BINUNICODE
+                        end = pos + 1 + buf[pos]
+                        if end <= len(buf) and buf[pos] <= kept_operand:
+                            try:
+                                stack.append(buf[pos + 1 : end].decode("utf-8", "surrogatepass"))
+                            except UnicodeDecodeError:
+                                pass  # the handler reports it
+                            else:
+                                source.pos = end
+                                continue
+                    elif code == 0x68:  # BINGET
+                        value = memo.get(buf[pos], _MISSING)
+                        if value is not _MISSING:
+                            stack.append(value)
+                            source.pos = pos + 1
+                            continue
                 handler = dispatch[code]
                 if handler is None:
                     raise Malformed(f"invalid opcode 0x{code:02x} at offset {self.op_offset}")

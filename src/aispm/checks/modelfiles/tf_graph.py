@@ -74,10 +74,12 @@ class TfGraphFacts:
     ops: Counter[str] = field(default_factory=Counter)
     uses: list[TfOpUse] = field(default_factory=list)
     functions: int = 0
+    constants: int = 0
+    """Constant strings kept so far (bounded by ``MAX_CONSTANTS``)."""
 
 
 @dataclass(slots=True)
-class _Node:
+class Node:
     name: str = ""
     op: str = ""
     inputs: list[str] = field(default_factory=list)
@@ -86,12 +88,12 @@ class _Node:
 
 
 @dataclass(slots=True)
-class _Scope:
+class Scope:
     """One graph or function body: its constant strings by node name, and the nodes worth judging."""
 
     function: str = ""
     constants: dict[str, str] = field(default_factory=dict)
-    candidates: list[_Node] = field(default_factory=list)
+    candidates: list[Node] = field(default_factory=list)
 
 
 def is_odd_path(path: str) -> bool:
@@ -114,7 +116,6 @@ class _Reader(ProtoReader):
         super().__init__(source)
         self.policy = policy
         self.facts = TfGraphFacts()
-        self.constants = 0
 
     def saved_model(self, end: int | None) -> None:
         self.walk(end, {2: self.meta_graph})
@@ -123,7 +124,7 @@ class _Reader(ProtoReader):
         self.walk(end, {2: self.graph_def})
 
     def graph_def(self, end: int | None) -> None:
-        scope = _Scope()
+        scope = Scope()
         self.walk(end, {1: lambda e: self.node(e, scope), 2: self.library})
         self.judge(scope)
 
@@ -132,7 +133,7 @@ class _Reader(ProtoReader):
 
     def function(self, end: int) -> None:
         self.facts.functions += 1
-        scope = _Scope()
+        scope = Scope()
 
         def signature(signature_end: int) -> None:
             self.walk(signature_end, {1: lambda e: setattr(scope, "function", self.text(e, MAX_PATH))})
@@ -140,8 +141,8 @@ class _Reader(ProtoReader):
         self.walk(end, {1: signature, 3: lambda e: self.node(e, scope)})
         self.judge(scope)
 
-    def node(self, end: int, scope: _Scope) -> None:
-        node = _Node()
+    def node(self, end: int, scope: Scope) -> None:
+        node = Node()
         self.walk(
             end,
             {
@@ -151,19 +152,9 @@ class _Reader(ProtoReader):
                 5: lambda e: self.attribute(e, node),
             },
         )
-        self.facts.ops[node.op] += 1
-        if node.const_text is not None and node.op == "Const" and self.constants < MAX_CONSTANTS:
-            self.constants += 1
-            scope.constants[node.name] = node.const_text
-        policy = self.policy
-        if (
-            policy.category(node.op) is not None
-            or node.op in policy.path_checked
-            or node.op in policy.attribute_checked
-        ) and len(scope.candidates) < MAX_FLAGGED:
-            scope.candidates.append(node)
+        add_node(node, scope, self.policy, self.facts)
 
-    def attribute(self, end: int, node: _Node) -> None:
+    def attribute(self, end: int, node: Node) -> None:
         """One ``map<string, AttrValue>`` entry: the Const ``value`` tensor's first string, checked attributes."""
         key: list[str] = []
         texts: list[str] = []
@@ -196,26 +187,41 @@ class _Reader(ProtoReader):
         if dtype and dtype[0] != DT_STRING:
             texts.clear()
 
-    def judge(self, scope: _Scope) -> None:
-        policy = self.policy
-        for node in scope.candidates:
-            paths = tuple(scope.constants[name] for name in node.inputs if name in scope.constants)
-            category = policy.category(node.op)
-            if category is not None:
-                use = TfOpUse(category, node.op, node.name, scope.function, paths[:4])
-            elif node.op in policy.path_checked:
-                odd = tuple(path for path in paths if is_odd_path(path))
-                if not odd:
-                    continue
-                use = TfOpUse("path", node.op, node.name, scope.function, odd[:4])
-            else:
-                targets = tuple(
-                    value for values in node.attributes.values() for value in values if _sends_outside(value)
-                )
-                if not targets:
-                    continue
-                use = TfOpUse("files", node.op, node.name, scope.function, targets[:4])
-            self.facts.uses.append(use)
+    def judge(self, scope: Scope) -> None:
+        judge_scope(scope, self.policy, self.facts)
+
+
+def add_node(node: Node, scope: Scope, policy: TfOpPolicy, facts: TfGraphFacts) -> None:
+    """Count a finished node, keep it as a constant string or as a candidate to judge (the binary and the text
+    readers share this, so both judge a graph the same way)."""
+    facts.ops[node.op] += 1
+    if node.const_text is not None and node.op == "Const" and facts.constants < MAX_CONSTANTS:
+        facts.constants += 1
+        scope.constants[node.name] = node.const_text
+    if (
+        policy.category(node.op) is not None or node.op in policy.path_checked or node.op in policy.attribute_checked
+    ) and len(scope.candidates) < MAX_FLAGGED:
+        scope.candidates.append(node)
+
+
+def judge_scope(scope: Scope, policy: TfOpPolicy, facts: TfGraphFacts) -> None:
+    """The uses of one graph or function body, once all its nodes (and constants) are known."""
+    for node in scope.candidates:
+        paths = tuple(scope.constants[name] for name in node.inputs if name in scope.constants)
+        category = policy.category(node.op)
+        if category is not None:
+            use = TfOpUse(category, node.op, node.name, scope.function, paths[:4])
+        elif node.op in policy.path_checked:
+            odd = tuple(path for path in paths if is_odd_path(path))
+            if not odd:
+                continue
+            use = TfOpUse("path", node.op, node.name, scope.function, odd[:4])
+        else:
+            targets = tuple(value for values in node.attributes.values() for value in values if _sends_outside(value))
+            if not targets:
+                continue
+            use = TfOpUse("files", node.op, node.name, scope.function, targets[:4])
+        facts.uses.append(use)
 
 
 def _sends_outside(value: str) -> bool:
