@@ -48,6 +48,11 @@ class EntityType(StrEnum):
     POSTAL_ADDRESS = "postal-address"
     # Found by the credential engine of the secrets family.
     CREDENTIAL = "credential"
+    # National ids with check digits, found by field or inline keyword, see :mod:`.national_ids`.
+    CA_SIN = "ca-sin"
+    IN_AADHAAR = "in-aadhaar"
+    NL_BSN = "nl-bsn"
+    ES_DNI = "es-dni"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,27 +89,53 @@ def redact(entity_type: EntityType, value: str) -> str:
     return MASK * len(value.replace(" ", "").replace("-", ""))
 
 
-# Candidate patterns.  The look-arounds stop a match inside a longer word, number, UUID (its groups are joined by
+# Candidate patterns (ASCII digits only: the validators do arithmetic on them, and the block prefilter runs on
+# UTF-8 bytes).  The look-arounds stop a match inside a longer word, number, UUID (its groups are joined by
 # dashes to hex), path or version string, so UUIDs, ``ORD-2024-...`` ids and ``v1.2.3.4`` never match.
 # Each pattern opens with a plain character class (the lookbehind comes after it) so that ``re`` can skip ahead fast.
-_STANDALONE_DIGIT = r"\d(?<![\w.+/-]\d)"
+_STANDALONE_DIGIT = r"[0-9](?<![\w.+/-][0-9])"
 _STANDALONE_END = r"(?![\w/]|[.-]\w)"
 _PATTERNS: dict[EntityType, re.Pattern[str]] = {
     EntityType.EMAIL: re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}\b"),
     EntityType.PAYMENT_CARD: re.compile(
-        _STANDALONE_DIGIT + r"(?:\d{3}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{3}([ -]?)\d{6}\2\d{4,5})" + _STANDALONE_END
+        _STANDALONE_DIGIT
+        + r"(?:[0-9]{3}([ -]?)[0-9]{4}\1[0-9]{4}\1[0-9]{1,7}|[0-9]{3}([ -]?)[0-9]{6}\2[0-9]{4,5})"
+        + _STANDALONE_END
     ),
-    EntityType.US_SSN: re.compile(_STANDALONE_DIGIT + r"\d{2}([- ])\d{2}\1\d{4}" + _STANDALONE_END),
+    EntityType.US_SSN: re.compile(_STANDALONE_DIGIT + r"[0-9]{2}([- ])[0-9]{2}\1[0-9]{4}" + _STANDALONE_END),
     EntityType.IBAN: re.compile(
-        r"[A-Z](?<=\b[A-Z])[A-Z]\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?)\b"
+        r"[A-Z](?<=\b[A-Z])[A-Z][0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?)\b"
     ),
-    EntityType.UK_NINO: re.compile(r"[A-Z](?<=\b[A-Z])[A-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"),
+    EntityType.UK_NINO: re.compile(r"[A-Z](?<=\b[A-Z])[A-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\b"),
     EntityType.IP_ADDRESS: re.compile(
-        r"(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}(?![\w.]|\.\d)|(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:]))"
+        r"(?<![\w.:])(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![\w.]|\.[0-9])|(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:]))"
     ),
-    EntityType.PHONE: re.compile(r"(?<![\w+])\+\d[\d ().-]{6,20}\d(?![\w])"),
+    EntityType.PHONE: re.compile(r"(?<![\w+])\+[0-9][0-9 ().-]{6,20}[0-9](?![\w])"),
 }
-_NATIONAL_PHONE = re.compile(r"(?<![\w+(.-])(?:\(\d{2,4}\) ?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}(?![\w]|[.-]\d)")
+_NATIONAL_PHONE = re.compile(
+    r"(?<![\w+(.-])(?:\([0-9]{2,4}\) ?|[0-9]{2,4}[ .-])[0-9]{3,4}[ .-][0-9]{3,4}(?![\w]|[.-][0-9])"
+)
+# Necessary conditions for the dataset scanner's block prefilter (:mod:`.prefilter`): a text in which none of these
+# occurs holds no entity that :func:`find_entities` reports (without ``phone_region``).  Hyperscan-compatible (no
+# look-arounds or back-references), ASCII only, never across a line end; the bool says "case-insensitive".  Raw JSON
+# text is prefiltered too: no character these need is ever escaped by a JSON writer.
+_HEX = "[0-9A-Fa-f]"
+PREFILTER_PATTERNS: dict[EntityType, tuple[tuple[str, bool], ...]] = {
+    EntityType.EMAIL: ((r"[A-Za-z0-9._%+-]@[A-Za-z0-9-]+\.[A-Za-z0-9-]", False),),
+    EntityType.PAYMENT_CARD: (
+        (r"[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]", False),
+        (r"[0-9]{4}[ -]?[0-9]{6}[ -]?[0-9]{4}", False),
+    ),
+    EntityType.US_SSN: ((r"[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}", False),),
+    EntityType.IBAN: ((r"[A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11}| [A-Z0-9]{4} [A-Z0-9]{4})", False),),
+    EntityType.UK_NINO: ((r"[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]", False),),
+    EntityType.IP_ADDRESS: (
+        (r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}", False),
+        # A valid IPv6 address either has all eight groups or a "::" next to a group.
+        (f"{_HEX}::|::{_HEX}|(?:{_HEX}{{1,4}}:){{7}}{_HEX}", False),
+    ),
+    EntityType.PHONE: ((r"\+[0-9][0-9 ().-]{6,20}[0-9]", False),),
+}
 # Most specific first: when two candidates overlap, the earlier type wins.
 _PRIORITY = (
     EntityType.EMAIL,
@@ -124,7 +155,7 @@ _VALIDATORS: dict[EntityType, Callable[[str], bool]] = {
     EntityType.IP_ADDRESS: is_public_ip,
 }
 # Cheap prefilters: a type whose marker character is absent from the text cannot match.
-_ANY_DIGIT = re.compile(r"\d")  # every type but email needs one
+_ANY_DIGIT = re.compile(r"[0-9]")  # every type but email needs one
 _NEEDS: dict[EntityType, str] = {EntityType.EMAIL: "@", EntityType.PHONE: "+"}
 
 

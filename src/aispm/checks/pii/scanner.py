@@ -1,0 +1,375 @@
+"""Classify one dataset file: which personal data it holds, how much, and where -- never the values themselves.
+
+A reader turns the file into batches (:mod:`.records`); for each batch the block prefilter (:mod:`.prefilter`)
+names the few lines or cells where a detector could find something, and only those are parsed and analysed:
+validated pattern entities (:func:`.entities.find_entities`), entities that need a field name or inline context
+(``contextual.find_contextual``), and credentials through the secrets engine.  Cells of a context field (``dob``,
+``ssn``, ``address``) are always analysed, whatever the prefilter says; fields that name a timestamp or an id
+(``created_at``, ``order_id``) never yield dates of birth or phone numbers.
+
+The result is a :class:`DatasetProfile`: per entity type a count, a few sample locations (line, or row and
+column) and a few redacted examples.  :func:`scan_dataset` never raises on bad data: a file that breaks off is
+profiled as far as it was read, with the error.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+from aispm.checks.pii.context import FieldKind, field_kind, is_context_field
+from aispm.checks.pii.entities import Entity, EntityType, find_entities
+from aispm.checks.pii.prefilter import ALL_FAMILIES, CONTEXTUAL, ENTITIES, Prefilter, build_prefilter
+from aispm.checks.pii.readers import reader_for
+from aispm.checks.pii.records import Batch, Cell, DatasetReadError, LineBlock, ReadLimits, ReadProgress
+from aispm.model import JSONValue
+
+MAX_SAMPLES = 5
+"""Sample locations kept per entity type."""
+MAX_EXAMPLES = 3
+"""Distinct redacted examples kept per entity type."""
+DEFAULT_PHONE_REGION = "US"
+"""Region of national-format numbers in a ``phone`` column (international ``+`` numbers are found anywhere)."""
+_NEVER_IN_NEGATIVE_FIELDS = frozenset({EntityType.PHONE, EntityType.DATE_OF_BIRTH})
+
+ContextualFinder = Callable[[Cell], list[Entity]]
+
+
+@dataclass(frozen=True, slots=True)
+class SampleLocation:
+    """Where one entity was seen: a line (text, JSON, CSV) and/or a row and column (tables)."""
+
+    line: int | None = None
+    row: int | None = None
+    field: str | None = None
+
+    def to_json(self) -> dict[str, JSONValue]:
+        out: dict[str, JSONValue] = {}
+        if self.line is not None:
+            out["line"] = self.line
+        if self.row is not None:
+            out["row"] = self.row
+        if self.field is not None:
+            out["column"] = self.field
+        return out
+
+
+@dataclass(slots=True)
+class EntityStats:
+    """How often one entity type occurs in a file, and a few places and redacted forms to show."""
+
+    count: int = 0
+    samples: list[SampleLocation] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    fields: dict[str, int] = field(default_factory=dict)
+
+    def add(self, location: SampleLocation, redacted: str) -> None:
+        self.count += 1
+        if len(self.samples) < MAX_SAMPLES and location not in self.samples:
+            self.samples.append(location)
+        if len(self.examples) < MAX_EXAMPLES and redacted not in self.examples:
+            self.examples.append(redacted)
+        if location.field is not None and (location.field in self.fields or len(self.fields) < 20):
+            self.fields[location.field] = self.fields.get(location.field, 0) + 1
+
+    def to_json(self) -> dict[str, JSONValue]:
+        out: dict[str, JSONValue] = {
+            "count": self.count,
+            "sample_locations": [sample.to_json() for sample in self.samples],
+            "examples": list(self.examples),
+        }
+        if self.samples:
+            out["first"] = self.samples[0].to_json()
+        if self.fields:
+            out["fields"] = dict(self.fields)
+        return out
+
+
+@dataclass(slots=True)
+class DatasetProfile:
+    """What one dataset file holds: entity statistics, how much was read, and why reading stopped if it did."""
+
+    format: str | None
+    path: str | None = None
+    entities: dict[EntityType, EntityStats] = field(default_factory=dict)
+    rows: int = 0
+    bytes: int = 0
+    cells_analysed: int = 0
+    stopped: str | None = None
+    sampled: bool = False
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def entity_types(self) -> list[EntityType]:
+        """The types found, most frequent first."""
+        return sorted(self.entities, key=lambda t: (-self.entities[t].count, t.value))
+
+    @property
+    def has_personal_data(self) -> bool:
+        return any(stats.count for stats in self.entities.values())
+
+    def to_properties(self) -> dict[str, JSONValue]:
+        """A JSON-ready summary for asset and finding properties (redacted examples only)."""
+        out: dict[str, JSONValue] = {
+            "format": self.format,
+            "rows_scanned": self.rows,
+            "bytes_scanned": self.bytes,
+            "entity_types": [entity_type.value for entity_type in self.entity_types],
+            "entity_counts": {t.value: self.entities[t].count for t in self.entity_types},
+            "entities": {t.value: self.entities[t].to_json() for t in self.entity_types},
+            "sampled": self.sampled,
+        }
+        if self.stopped:
+            out["stopped"] = self.stopped
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def _load_contextual() -> ContextualFinder | None:
+    """``contextual.find_contextual`` when that module is installed in this build."""
+    try:
+        module = importlib.import_module("aispm.checks.pii.contextual")
+    except ImportError:
+        return None
+    return cast(ContextualFinder | None, getattr(module, "find_contextual", None))
+
+
+class _Credentials:
+    """The secrets engine over dataset text: every non-decoy key as a CREDENTIAL with the secrets redaction."""
+
+    def __init__(self, path: str) -> None:
+        from aispm.checks.secrets.engine import default_engine
+
+        self.path = path
+        self.engine = default_engine()
+
+    def find(self, text: str) -> list[tuple[int, str]]:
+        """``(line, redacted)`` of each key in ``text`` (line 1-based within ``text``)."""
+        from aispm.checks.secrets.analyser import prefix_length
+        from aispm.checks.secrets.decoys import judge
+        from aispm.checks.secrets.extract import Segment
+        from aispm.checks.secrets.redact import redact
+
+        engine = self.engine
+        candidates = engine.scan([Segment(text, "text")], text)
+        found: list[tuple[int, str]] = []
+        documented = engine.pack.documented_examples
+        for candidate in candidates:
+            key_type = candidate.key_type
+            if judge(candidate, self.path, documented, engine.hex_body(key_type)).suppression is not None:
+                continue
+            shown = redact(candidate.secret, prefix_length(key_type, candidate.secret))
+            found.append((candidate.line, f"{key_type.provider_name} {key_type.key_type}: {shown}"))
+        return found
+
+
+class DatasetScanner:
+    """Accumulates the profile of one file from its batches.
+
+    ``use_prefilter=False`` analyses every cell (slow; the prefilter must never change the result, and the tests
+    hold it to that); ``backend`` picks the prefilter backend (``hyperscan``/``re``, default: the fastest).
+    """
+
+    def __init__(
+        self,
+        path: str | None = None,
+        *,
+        phone_region: str | None = DEFAULT_PHONE_REGION,
+        use_prefilter: bool = True,
+        backend: str | None = None,
+        credentials: bool = True,
+        prefilter: Prefilter | None = None,
+    ) -> None:
+        self.path = path or ""
+        self.phone_region = phone_region
+        self.prefilter: Prefilter | None = None
+        if use_prefilter:
+            self.prefilter = prefilter or _default_prefilter(backend)
+        self.contextual = _load_contextual()
+        self.credentials = _Credentials(self.path) if credentials else None
+        self.stats: dict[EntityType, EntityStats] = {}
+        self.cells_analysed = 0
+
+    # ------------------------------------------------------------------ batches
+
+    def scan(self, batches: Iterable[Batch]) -> None:
+        for batch in batches:
+            self.scan_batch(batch)
+
+    def scan_batch(self, batch: Batch) -> None:
+        if isinstance(batch, LineBlock):
+            self._scan_block(batch)
+        else:
+            self._scan_cells(batch)
+
+    def _scan_block(self, block: LineBlock) -> None:
+        text = block.text
+        lines = text.split("\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        if self.prefilter is not None:
+            hits = self.prefilter.hit_lines(text)
+        else:
+            hits = dict.fromkeys(range(len(lines)), ALL_FAMILIES)
+        cells: list[Cell] = []
+        for index in sorted(hits):
+            if index < len(lines):
+                cells.extend(block.cells(lines[index], block.first_line + index))
+        if cells:
+            self._analyse_cells(cells)
+        if self.credentials is not None:
+            for line, redacted in self.credentials.find(text):
+                self._record(EntityType.CREDENTIAL, SampleLocation(line=block.first_line + line - 1), redacted)
+
+    def _scan_cells(self, cells: list[Cell]) -> None:
+        if not cells:
+            return
+        text = self._analyse_cells(cells)
+        if self.credentials is not None:
+            for line, redacted in self.credentials.find(text):
+                cell = cells[line - 1]
+                self._record(EntityType.CREDENTIAL, SampleLocation(cell.line, cell.row, cell.field), redacted)
+
+    def _analyse_cells(self, cells: list[Cell]) -> str:
+        """Analyse the cells the prefilter picks; returns the text of all cells, one line each.
+
+        One text of all cells means one prefilter pass per batch instead of one call per cell.
+        """
+        text = "\n".join(cell.text.replace("\n", " ") if "\n" in cell.text else cell.text for cell in cells)
+        if self.prefilter is None:
+            for cell in cells:
+                self._analyse(cell, ALL_FAMILIES)
+            return text
+        hits = self.prefilter.hit_lines(text)
+        for index, cell in enumerate(cells):
+            self._analyse(cell, hits.get(index, 0))
+        return text
+
+    # ------------------------------------------------------------------ one cell
+
+    def _analyse(self, cell: Cell, families: int) -> None:
+        """Run the detectors ``families`` asks for (all of them on a context field)."""
+        kind = field_kind(cell.field) if cell.field else None
+        if kind is not None and is_context_field(cell.field):
+            families = ALL_FAMILIES
+        elif not families & (ENTITIES | CONTEXTUAL):
+            return
+        self.cells_analysed += 1
+        text = cell.text
+        entities: list[Entity] = []
+        if families & ENTITIES:
+            region = self.phone_region if kind is FieldKind.PHONE else None
+            entities = find_entities(text, region)
+        if families & CONTEXTUAL and self.contextual is not None:
+            extra = self.contextual(cell)
+            if extra:
+                entities = _merge(entities, extra)
+        if not entities:
+            return
+        location = SampleLocation(cell.line, cell.row, cell.field)
+        for entity in entities:
+            if kind is FieldKind.NEGATIVE and entity.type in _NEVER_IN_NEGATIVE_FIELDS:
+                continue
+            self._record(entity.type, location, entity.redacted)
+
+    def _record(self, entity_type: EntityType, location: SampleLocation, redacted: str) -> None:
+        stats = self.stats.get(entity_type)
+        if stats is None:
+            stats = self.stats[entity_type] = EntityStats()
+        stats.add(location, redacted)
+
+    def profile(self, fmt: str | None, progress: ReadProgress, error: str | None = None) -> DatasetProfile:
+        return DatasetProfile(
+            format=fmt,
+            path=self.path or None,
+            entities=dict(self.stats),
+            rows=progress.rows,
+            bytes=progress.bytes,
+            cells_analysed=self.cells_analysed,
+            stopped=progress.stopped,
+            sampled=bool(progress.stopped and progress.stopped.startswith("sampled")),
+            warnings=list(progress.warnings or ()),
+            error=error,
+        )
+
+
+def _merge(first: list[Entity], second: list[Entity]) -> list[Entity]:
+    """``first`` plus the entities of ``second`` that overlap none of them (one value is one entity)."""
+    if not first:
+        return second
+    merged = list(first)
+    for entity in second:
+        if all(entity.end <= kept.start or entity.start >= kept.end for kept in first):
+            merged.append(entity)
+    merged.sort(key=lambda entity: entity.start)
+    return merged
+
+
+_PREFILTERS: dict[str | None, Prefilter] = {}
+
+
+def _default_prefilter(backend: str | None) -> Prefilter:
+    """Compiled once per process and backend (a Hyperscan database takes a moment to build)."""
+    prefilter = _PREFILTERS.get(backend)
+    if prefilter is None:
+        prefilter = _PREFILTERS[backend] = build_prefilter(backend=backend)
+    return prefilter
+
+
+def scan_dataset(
+    source: str | Path | BinaryIO,
+    fmt: str | None = None,
+    limits: ReadLimits | None = None,
+    **options: Any,
+) -> DatasetProfile:
+    """Profile one dataset file (a path, or an already decompressed binary stream with its ``fmt``).
+
+    ``options`` go to :class:`DatasetScanner`.  Never raises on bad data: unreadable or broken-off files give a
+    profile with ``error`` set and everything read before the break.
+    """
+    limits = limits or ReadLimits()
+    progress = ReadProgress()
+    path = str(source) if isinstance(source, str | Path) else options.pop("path", None)
+    scanner = DatasetScanner(path, **options)
+    stream: BinaryIO | None = None
+    own_stream = False
+    try:
+        if isinstance(source, str | Path):
+            from aispm.checks.pii.formats import open_dataset
+
+            detected, stream = open_dataset(Path(source), limits)
+            own_stream = True
+            fmt = fmt or detected
+        else:
+            stream = source
+        reader = reader_for(fmt) if fmt else None
+        if reader is None:
+            return scanner.profile(fmt, progress, f"no reader for dataset format {fmt!r}")
+        scanner.scan(reader(stream, limits, progress))
+    except DatasetReadError as error:
+        _merge_progress(progress, error.progress)
+        return scanner.profile(fmt, progress, str(error))
+    except (OSError, ValueError, MemoryError, RecursionError, EOFError) as error:
+        return scanner.profile(fmt, progress, f"{type(error).__name__}: {error}")
+    finally:
+        if own_stream and stream is not None:
+            stream.close()
+    return scanner.profile(fmt, progress)
+
+
+def _merge_progress(progress: ReadProgress, other: ReadProgress) -> None:
+    """Fold what a stream's own error knew (bytes decompressed) into the reader's progress."""
+    if other is progress:
+        return
+    progress.rows = max(progress.rows, other.rows)
+    progress.bytes = max(progress.bytes, other.bytes)
+    progress.stopped = progress.stopped or other.stopped
+    for warning in other.warnings or ():
+        progress.warn(warning)

@@ -1,0 +1,110 @@
+"""Field names classify the values under them whatever their style, and timestamps and ids never count as PII."""
+
+from __future__ import annotations
+
+import pytest
+
+from aispm.checks.pii.context import FieldKind, field_kind, is_context_field, name_words, national_id_types
+from aispm.checks.pii.entities import EntityType
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("dob", FieldKind.DOB),
+        ("DOB", FieldKind.DOB),
+        ("dateOfBirth", FieldKind.DOB),
+        ("Date of Birth", FieldKind.DOB),
+        ("birth-date", FieldKind.DOB),
+        ("patient_dob", FieldKind.DOB),
+        ("patient.birthDate", FieldKind.DOB),
+        ("Geburtsdatum", FieldKind.DOB),
+        ("mrn", FieldKind.MRN),
+        ("MedicalRecordNumber", FieldKind.MRN),
+        ("patient_id", FieldKind.MRN),
+        ("chart_no", FieldKind.MRN),
+        ("first_name", FieldKind.NAME),
+        ("LastName", FieldKind.NAME),
+        ("surname", FieldKind.NAME),
+        ("customer_name", FieldKind.NAME),
+        ("customer.name", FieldKind.NAME),
+        ("name.first", FieldKind.NAME),
+        ("name", FieldKind.AMBIGUOUS_NAME),
+        ("display_name", FieldKind.AMBIGUOUS_NAME),
+        ("address", FieldKind.ADDRESS),
+        ("billing_address", FieldKind.ADDRESS),
+        ("address_line1", FieldKind.ADDRESS),
+        ("customer.address.line1", FieldKind.ADDRESS),
+        ("street", FieldKind.ADDRESS),
+        ("postcode", FieldKind.POSTCODE),
+        ("ZipCode", FieldKind.POSTCODE),
+        ("address.zip", FieldKind.POSTCODE),
+        ("email", FieldKind.EMAIL),
+        ("email_address", FieldKind.EMAIL),
+        ("home_phone", FieldKind.PHONE),
+        ("mobileNumber", FieldKind.PHONE),
+        ("ssn", FieldKind.NATIONAL_ID),
+        ("national_id", FieldKind.NATIONAL_ID),
+        ("employee.aadhaar_number", FieldKind.NATIONAL_ID),
+        ("tax_id", FieldKind.NATIONAL_ID),
+    ],
+)
+def test_personal_field_names(name: str, kind: FieldKind) -> None:
+    assert field_kind(name) is kind
+    assert is_context_field(name) is (kind is not FieldKind.EMAIL)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "created_at",
+        "updatedAt",
+        "deleted-on",
+        "timestamp",
+        "order_date",
+        "order_id",
+        "invoice_number",
+        "uuid",
+        "id",
+        "customer_id",
+        "sku",
+        "version",
+        "sha256",
+        "hash",
+        "product_name",
+        "product.name",
+        "company_name",
+        "file_name",
+        "street_name",
+        "username",
+        "ip_address",
+        "wallet_address",
+        "metadata.created_at",
+    ],
+)
+def test_negative_field_names(name: str) -> None:
+    assert field_kind(name) is FieldKind.NEGATIVE
+    assert not is_context_field(name)
+
+
+@pytest.mark.parametrize("name", [None, "", "content", "text", "messages[3].content", "prompt", "city", "country",
+                                  "address.city", "address_state", "notes", "birth_year"])  # fmt: skip
+def test_names_that_say_nothing(name: str | None) -> None:
+    assert field_kind(name) is None
+    assert not is_context_field(name)
+
+
+def test_name_words_split_every_style() -> None:
+    assert name_words("patient.dateOfBirth") == [["patient"], ["date", "of", "birth"]]
+    assert name_words("messages[0].content") == [["messages"], ["content"]]
+    assert name_words("Address Line-1") == [["address", "line", "1"]]
+    assert name_words("HTTPStatusCode") == [["http", "status", "code"]]
+
+
+def test_national_id_types_follow_the_name() -> None:
+    assert national_id_types("ssn") == (EntityType.US_SSN,)
+    assert national_id_types("customer_sin") == (EntityType.CA_SIN,)
+    assert national_id_types("BSN") == (EntityType.NL_BSN,)
+    assert EntityType.ES_DNI in national_id_types("national_id")
+    assert EntityType.IN_AADHAAR in national_id_types("national_id")
+    assert national_id_types("created_at") == ()

@@ -1,0 +1,218 @@
+"""Contextual entities: found by field or by an inline keyword, never from timestamps, ids, products or bad checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+
+import pytest
+
+from aispm.checks.pii.contextual import PREFILTER, find_contextual, is_plausible_birth_date
+from aispm.checks.pii.entities import EntityType
+from aispm.checks.pii.records import Cell
+
+
+def found(text: str, field: str | None = None) -> list[tuple[EntityType, str]]:
+    return [(entity.type, text[entity.start : entity.end]) for entity in find_contextual(Cell(text, field))]
+
+
+DOB = EntityType.DATE_OF_BIRTH
+MRN = EntityType.MEDICAL_RECORD_NUMBER
+NAME = EntityType.PERSON_NAME
+ADDRESS = EntityType.POSTAL_ADDRESS
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "expected"),
+    [
+        ("1985-03-12", "dob", [(DOB, "1985-03-12")]),
+        (" 12/03/1985 ", "date_of_birth", [(DOB, "12/03/1985")]),
+        ("03/25/1979", "birthDate", [(DOB, "03/25/1979")]),  # month first: only one reading is a date
+        ("March 7, 1962", "patient.dob", [(DOB, "March 7, 1962")]),
+        ("7 March 1962", "birthday", [(DOB, "7 March 1962")]),
+        ("1962-03-07T00:00:00Z", "dob", [(DOB, "1962-03-07")]),
+        ("19620307", "dob", [(DOB, "19620307")]),
+        ("07.03.62", "Geburtsdatum", [(DOB, "07.03.62")]),
+        ("00482913", "mrn", [(MRN, "00482913")]),
+        ("MRN-4829137", "medical_record_number", [(MRN, "MRN-4829137")]),
+        ("P0048291", "patient_id", [(MRN, "P0048291")]),
+        ("Priya", "first_name", [(NAME, "Priya")]),
+        ("O'Brien", "last_name", [(NAME, "O'Brien")]),
+        ("Mary-Jane van der Berg", "full_name", [(NAME, "Mary-Jane van der Berg")]),
+        ("PRIYA RAMAN", "customer_name", [(NAME, "PRIYA RAMAN")]),
+        ("Zanele Mensah", "name", [(NAME, "Zanele Mensah")]),
+        ("Raman, Priya", "name", [(NAME, "Raman, Priya")]),
+        ("742 Maple Avenue, Springfield, IL 62704", "address", [(ADDRESS, "742 Maple Avenue, Springfield, IL 62704")]),
+        ("Flat 4B, 12 Rose Lane", "address_line1", [(ADDRESS, "Flat 4B, 12 Rose Lane")]),
+        ("Hauptstraße 5", "street", [(ADDRESS, "Hauptstraße 5")]),
+        ("BS5 3AB", "postcode", [(ADDRESS, "BS5 3AB")]),
+        ("62704-1234", "zip", [(ADDRESS, "62704-1234")]),
+        ("536221234", "ssn", [(EntityType.US_SSN, "536221234")]),
+        ("jg103773b", "nino", [(EntityType.UK_NINO, "jg103773b")]),
+        ("390 139 624", "sin", [(EntityType.CA_SIN, "390 139 624")]),
+        ("6743 9575 5131", "aadhaar", [(EntityType.IN_AADHAAR, "6743 9575 5131")]),
+        ("265651505", "bsn", [(EntityType.NL_BSN, "265651505")]),
+        ("Y9217889D", "national_id", [(EntityType.ES_DNI, "Y9217889D")]),
+        ("(212) 736-5000", "phone", [(EntityType.PHONE, "(212) 736-5000")]),
+        ("07911 123856", "mobile", [(EntityType.PHONE, "07911 123856")]),
+    ],
+)
+def test_by_field(text: str, field: str, expected: list[tuple[EntityType, str]]) -> None:
+    assert found(text, field) == expected
+
+
+INLINE_CASES = [
+    ("Patient DOB: 12/03/1985, seen today", [(DOB, "12/03/1985")]),
+    ("date of birth is 1971-11-02.", [(DOB, "1971-11-02")]),
+    ("I was born on the 3rd of March 1985 in Leeds", [(DOB, "3rd of March 1985")]),
+    ("D.O.B. - Aug 9, 1958", [(DOB, "Aug 9, 1958")]),
+    ("MRN: 00482913 admitted", [(MRN, "00482913")]),
+    ("medical record number 4829137", [(MRN, "4829137")]),
+    ("Patient ID #A-0048291 transferred", [(MRN, "A-0048291")]),
+    ("Hi, my name is Oluwaseun Adeyemi and I need help", [(NAME, "Oluwaseun Adeyemi")]),
+    ("Name: Priya Raman\nEmail: none", [(NAME, "Priya Raman")]),
+    ("Patient Grace O'Brien was admitted", [(NAME, "Grace O'Brien")]),
+    ("Referred by Dr. Kwame Mensah.", [(NAME, "Kwame Mensah")]),
+    ("Ship to 742 Maple Avenue, Springfield, IL 62704 please", [(ADDRESS, "742 Maple Avenue, Springfield, IL 62704")]),
+    ("Send it to 12 Rose Lane, Bristol BS5 3AB.", [(ADDRESS, "12 Rose Lane, Bristol BS5 3AB")]),
+    ("We moved to 4 Queens Gardens, Leeds LS1 2AB", [(ADDRESS, "4 Queens Gardens, Leeds LS1 2AB")]),
+    ("She lives at 1600 W. 5th Street Apt 3", [(ADDRESS, "1600 W. 5th Street Apt 3")]),
+    ("my ssn is 536221234", [(EntityType.US_SSN, "536221234")]),
+    ("SIN: 441 215 472", [(EntityType.CA_SIN, "441 215 472")]),
+    ("Aadhaar number 6743 9575 5131", [(EntityType.IN_AADHAAR, "6743 9575 5131")]),
+    ("BSN 2276.54.444 op de pas", [(EntityType.NL_BSN, "2276.54.444")]),
+    ("DNI: 67069361G", [(EntityType.ES_DNI, "67069361G")]),
+    ("national insurance number jg 10 37 73 b", [(EntityType.UK_NINO, "jg 10 37 73 b")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), INLINE_CASES)
+def test_inline(text: str, expected: list[tuple[EntityType, str]]) -> None:
+    assert found(text) == expected
+    assert found(text, "content") == expected  # a free-text field is searched the same way
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("2023-04-01T10:00:00Z", "created_at"),
+        ("1985-03-12", "updated_at"),
+        ("1985-03-12 08:00:00", "timestamp"),
+        ("1985-03-12", "order_date"),
+        ("DOB: 1985-03-12", "order_id"),  # an id field is never searched, keyword or not
+        ((dt.date.today() - dt.timedelta(days=30)).isoformat(), "dob"),  # not a year ago
+        ("1850-06-01", "dob"),  # nobody in a dataset was born before 1900
+        ("31/02/1985", "dob"),  # no such day
+        ("unknown", "dob"),
+        ("The company was born in 2019.", None),
+        ("Started on 12/03/1985 as CTO", None),  # a date with no birth keyword
+        ("12345678", "mrn"),  # keyboard run
+        ("00000000", "mrn"),
+        ("mRNA 48291375 vaccine lot", None),
+        ("ORD-2024-004829", "order_id"),
+        ("INV-2024-004829", "invoice"),
+        ("Invoice 00482913 is due", None),
+        ("3f2b8c1e-9a4d-4e6b-8c2d-1a2b3c4d5e6f", "id"),
+        ("3f2b8c1e-9a4d-4e6b-8c2d-1a2b3c4d5e6f", "mrn"),
+        ("Standing Desk", "name"),
+        ("Wireless Mouse Pro", "name"),
+        ("Acme Holdings Ltd", "name"),
+        ("Ergonomic Chair", "product_name"),
+        ("Priya Raman", "product_name"),
+        ("John Doe", "full_name"),  # the placeholder name
+        ("Test User", "customer_name"),
+        ("jdoe42", "user_name"),
+        ("N/A", "last_name"),
+        ("Name: Standing Desk", None),
+        ("name: str = field(default=None)", None),
+        ("Patient Education Materials", None),
+        ("my name is not important", None),
+        ("in 2020 the event took place", None),
+        ("Step 3 Create Route Table", None),
+        ("We had 3 Park View options", None),  # a weak street word with no city or postcode
+        ("10.0.0.1", "address"),
+        ("0x71C7656EC7ab88b098defB751B7401B5f6d8976F", "address"),
+        ("Springfield", "address"),
+        ("Springfield", "city"),
+        ("00000", "zip"),
+        ("536-22-1234", "ssn"),  # find_entities reports the dashed form; not counted twice
+        ("078051120", "ssn"),  # the Woolworth wallet card
+        ("my ssn is 666221234", None),
+        ("SIN: 441 215 473", None),  # wrong Luhn digit
+        ("sin(x) = 441215472", None),  # the maths function, not the acronym
+        ("Aadhaar 6743 9575 5132", None),  # wrong Verhoeff digit
+        ("BSN 265651506", None),  # fails the 11-proof
+        ("DNI 67069361H", None),  # wrong letter
+        ("DNI 12345678Z", None),  # the sample-form DNI
+        ("+44 20 7183 8750", "phone"),  # international numbers are find_entities'
+        ("(212) 555-0123", "phone"),  # reserved for fiction
+        ("12", "phone"),
+    ],
+)
+def test_decoys(text: str, field: str | None) -> None:
+    assert found(text, field) == []
+
+
+def test_birth_date_range() -> None:
+    today = dt.date(2025, 6, 1)
+    assert is_plausible_birth_date(dt.date(1900, 1, 1), today)
+    assert is_plausible_birth_date(dt.date(2024, 5, 31), today)
+    assert not is_plausible_birth_date(dt.date(2024, 6, 2), today)
+    assert not is_plausible_birth_date(dt.date(1899, 12, 31), today)
+
+
+def test_redacted_forms_hide_the_value() -> None:
+    text = "Name: Priya Raman, DOB 1985-03-12, MRN 00482913, SSN 536221234, 742 Maple Avenue, Springfield, IL 62704"
+    entities = find_contextual(Cell(text, "notes"))
+    assert {entity.type for entity in entities} == {NAME, DOB, MRN, EntityType.US_SSN, ADDRESS}
+    for entity in entities:
+        assert text[entity.start : entity.end] not in entity.redacted
+        assert text[entity.start : entity.end] not in repr(entity)
+        assert not re.search(r"[A-Za-z0-9]", entity.redacted)
+
+
+def test_overlapping_finds_keep_one() -> None:
+    # "Patient" + name and "patient ID" + number may both start near each other; spans never overlap.
+    entities = find_contextual(Cell("Patient Priya Raman, patient ID 00482913", None))
+    spans = sorted((entity.start, entity.end) for entity in entities)
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
+    assert [entity.type for entity in entities] == [NAME, MRN]
+
+
+# --- PREFILTER: a necessary condition for inline finds, in a syntax Hyperscan accepts -----------------------------
+_PREFILTER = re.compile("|".join(f"(?:{pattern})" for pattern in PREFILTER), re.IGNORECASE)
+
+
+@pytest.mark.parametrize("pattern", PREFILTER)
+def test_prefilter_patterns_have_no_lookarounds_or_backreferences(pattern: str) -> None:
+    assert not re.search(r"\(\?[=!<]|\(\?P[=<]|\\[1-9]", pattern)
+    re.compile(pattern, re.IGNORECASE)
+
+
+def test_prefilter_compiles_in_hyperscan() -> None:
+    hyperscan = pytest.importorskip("hyperscan")
+    database = hyperscan.Database()
+    database.compile(
+        expressions=[pattern.encode() for pattern in PREFILTER],
+        ids=list(range(len(PREFILTER))),
+        elements=len(PREFILTER),
+        flags=[hyperscan.HS_FLAG_CASELESS] * len(PREFILTER),
+    )
+
+
+def test_prefilter_matches_every_inline_positive() -> None:
+    for text, _ in INLINE_CASES:
+        assert _PREFILTER.search(text), text
+
+
+def test_text_no_prefilter_matches_yields_nothing_in_plain_fields() -> None:
+    texts = [
+        "Priya Raman called about 1985-03-12 and 00482913",  # values with no keyword before them
+        "742 Maple and 12/03/1985 and 441 215 472 and 67069361G",
+        "The quick brown fox jumps over the lazy dog",
+    ]
+    for text in texts:
+        assert not _PREFILTER.search(text)
+        assert find_contextual(Cell(text, "content")) == []
+        assert find_contextual(Cell(text, None)) == []

@@ -1,0 +1,174 @@
+"""scan_dataset: the prefilter never changes the result, counts and samples are right, nothing raw leaks out."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from tests.checks.secrets.keys import key
+
+from aispm.checks.pii.entities import EntityType
+from aispm.checks.pii.records import DatasetReadError, ReadLimits
+from aispm.checks.pii.scanner import MAX_EXAMPLES, MAX_SAMPLES, DatasetProfile, scan_dataset
+
+PERSONAL = [
+    "Contact jane.doe@gmail.com today",
+    "card: 4539 1488 0343 6467, exp 04/27",
+    "My SSN is 536-22-1234.",
+    "Pay to GB33BUKB20201555555555 please",
+    "NI number JG 10 37 73 B",
+    "login from 81.2.69.142 at noon",
+    "client=2a00:1450:4009:81f::200e;",
+    "call me on +44 20 7183 8750 tomorrow",
+    "My date of birth is 14 March 1985.",
+    "Patient MRN: 00457812 was admitted.",
+]
+DECOYS = [
+    "test card 4111 1111 1111 1111 and mail to someone@example.com",
+    "docs say 192.0.2.10 and 2001:db8::1; private 10.0.0.5",
+    "order #4000 1234 5678 9010 shipped, invoice INV-2024-0042",
+    "uuid 123e4567-e89b-12d3-a456-426614174000 at 2024-01-15T12:30:45Z",
+    "SSN 078-05-1120 is the famous wallet sample",
+    "std::cout << value << std::endl; // latency 5 ms at p99",
+]
+CLEAN = ["Please summarise the meeting notes.", "The export took 42 seconds.", "version 1.2.3 was released"]
+
+
+def entity_counts(profile: DatasetProfile) -> dict[str, int]:
+    return {entity_type.value: stats.count for entity_type, stats in profile.entities.items()}
+
+
+def chat_lines() -> list[str]:
+    lines = []
+    texts = PERSONAL + DECOYS + CLEAN * 5
+    for index, text in enumerate(texts):
+        messages = [{"role": "user", "content": text}, {"role": "assistant", "content": CLEAN[index % 3]}]
+        lines.append(json.dumps({"id": f"row-{index}", "created_at": "2024-01-15T12:30:45Z", "messages": messages}))
+    lines.append(json.dumps({"customer": {"dob": "1985-03-14", "name": "Maria Garcia", "ssn": "536-22-1234"}}))
+    lines.append("this line is not JSON but mails bob.smith@outlook.com")
+    return lines
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> dict[str, Path]:
+    files = {
+        "chat.jsonl": "\n".join(chat_lines()) + "\n",
+        "notes.txt": "\n".join(PERSONAL + DECOYS + CLEAN) + "\n",
+        "people.csv": "name,email,phone,created_at,order_id,notes\n"
+        + "Maria Garcia,maria.garcia@outlook.com,(212) 736-5000,+44 20 7183 8750,4539148803436467,hello\n"
+        + "Ann Lee,ann@example.com,unknown,2024-01-01,12,"
+        + '"call +33 6 12 48 56 90"\n',
+    }
+    paths = {}
+    for name, text in files.items():
+        paths[name] = tmp_path / name
+        paths[name].write_text(text)
+    return paths
+
+
+@pytest.mark.parametrize("name", ["chat.jsonl", "notes.txt", "people.csv"])
+def test_prefilter_and_backends_never_change_the_result(corpus: dict[str, Path], name: str) -> None:
+    without = scan_dataset(corpus[name], use_prefilter=False)
+    with_hyperscan = scan_dataset(corpus[name], backend="hyperscan")
+    with_re = scan_dataset(corpus[name], backend="re")
+    assert without.entities, name
+    assert with_hyperscan.entities == without.entities
+    assert with_re.entities == without.entities
+    assert with_hyperscan.cells_analysed < without.cells_analysed
+
+
+def test_chat_corpus_types_locations_and_no_decoys(corpus: dict[str, Path]) -> None:
+    profile = scan_dataset(corpus["chat.jsonl"])
+    counts = entity_counts(profile)
+    for entity_type in ("email", "payment-card", "us-ssn", "iban", "uk-nino", "ip-address", "phone"):
+        assert counts.get(entity_type, 0) >= 1, entity_type
+    assert counts["email"] == 2  # jane.doe and the non-JSON line; example.com is a decoy
+    assert counts["payment-card"] == 1 and counts["us-ssn"] == 2 and counts["ip-address"] == 2
+    assert counts["phone"] == 1
+    email = profile.entities[EntityType.EMAIL]
+    assert email.samples[0].line == 1 and email.samples[0].field == "content"
+    assert email.samples[1].line == len(chat_lines()) and email.samples[1].field is None
+    ssn_fields = {sample.field for sample in profile.entities[EntityType.US_SSN].samples}
+    assert ssn_fields == {"content", "ssn"}
+    assert profile.rows == len(chat_lines())
+    assert profile.warnings == [f"line {len(chat_lines())}: not valid JSON, scanned as text"]
+
+
+def test_csv_columns_drive_context(corpus: dict[str, Path]) -> None:
+    profile = scan_dataset(corpus["people.csv"])
+    phones = profile.entities[EntityType.PHONE]
+    # The national number in the phone column counts; the one under created_at does not.
+    assert {(s.row, s.field) for s in phones.samples} == {(1, "phone"), (2, "notes")}
+    assert profile.entities[EntityType.EMAIL].count == 1
+    card_fields = {s.field for s in profile.entities[EntityType.PAYMENT_CARD].samples}
+    assert card_fields == {"order_id"}  # a card is a card wherever it is; only phones and DOBs depend on the field
+
+
+def test_counts_samples_and_examples_are_bounded_and_redacted(tmp_path: Path) -> None:
+    emails = [f"person{n}.name@gmail.com" for n in range(12)]
+    path = tmp_path / "mails.txt"
+    path.write_text("".join(f"write to {mail} please\nclean line\n" for mail in emails))
+    profile = scan_dataset(path)
+    stats = profile.entities[EntityType.EMAIL]
+    assert stats.count == 12
+    assert [s.line for s in stats.samples] == [1, 3, 5, 7, 9][:MAX_SAMPLES]
+    assert len(stats.examples) == 1 <= MAX_EXAMPLES  # all redact to the same p***@***.com
+    dumped = json.dumps(profile.to_properties())
+    assert not any(mail in dumped or mail.split("@")[0] in dumped for mail in emails)
+    props = profile.to_properties()
+    assert props["entity_counts"] == {"email": 12}
+    assert props["entities"]["email"]["sample_locations"][0] == {"line": 1}  # type: ignore[index]
+    assert props["rows_scanned"] == 24 and props["sampled"] is False
+
+
+def test_credentials_are_counted_with_the_secrets_redaction(tmp_path: Path) -> None:
+    secret = key("openai-project-key")
+    path = tmp_path / "train.jsonl"
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": f"my key is {secret} ok"}]}) + "\n")
+    profile = scan_dataset(path)
+    stats = profile.entities[EntityType.CREDENTIAL]
+    assert stats.count == 1 and stats.samples[0].line == 1
+    assert stats.examples[0].startswith("OpenAI project API key: sk-proj-")
+    assert secret not in json.dumps(profile.to_properties())
+    assert EntityType.CREDENTIAL not in scan_dataset(path, credentials=False).entities
+
+
+def test_sampling_reads_only_the_first_rows(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps({"text": f"mail person{n}@gmail.com"}) + "\n" for n in range(100)))
+    profile = scan_dataset(path, limits=ReadLimits(sample_rows=10))
+    assert profile.sampled and profile.rows == 10
+    assert profile.entities[EntityType.EMAIL].count == 10
+    assert profile.to_properties()["stopped"] == "sampled first 10 rows"
+
+
+class _BreaksOff(io.BytesIO):
+    """A stream that fails like a truncated compressed file: its data, then a read error."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        if not data:
+            raise DatasetReadError("gzip data is truncated after 3000 decompressed bytes")
+        return data
+
+
+def test_a_stream_that_breaks_off_gives_a_partial_profile_with_the_error() -> None:
+    lines = "".join(json.dumps({"text": f"mail person{n}@gmail.com"}) + "\n" for n in range(3000))
+    profile = scan_dataset(_BreaksOff(lines.encode()), "jsonl", ReadLimits(block_bytes=4096))
+    assert profile.error == "gzip data is truncated after 3000 decompressed bytes"
+    assert profile.entities[EntityType.EMAIL].count == 3000  # everything before the break is kept
+    assert profile.rows == profile.entities[EntityType.EMAIL].count
+
+
+def test_stream_input_and_unknown_format() -> None:
+    stream = io.BytesIO(b"ann.lee@gmail.com\n")
+    assert entity_counts(scan_dataset(stream, "text")) == {"email": 1}
+    profile = scan_dataset(io.BytesIO(b"x"), "nope")
+    assert profile.error == "no reader for dataset format 'nope'" and not profile.entities
+
+
+def test_missing_file_is_an_error_not_an_exception(tmp_path: Path) -> None:
+    profile = scan_dataset(tmp_path / "absent.jsonl")
+    assert profile.error is not None and not profile.has_personal_data
