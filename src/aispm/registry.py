@@ -40,7 +40,7 @@ REGISTERED: dict[str, tuple[str, ...]] = {
         "aispm.checks.modelfiles.xml_models:XmlModelAnalyser",
         "aispm.checks.modelfiles.loaders:LoaderCallAnalyser",
     ),
-    "data": ("aispm.discover.datasets:DatasetAnalyser",),
+    "data": ("aispm.discover.datasets:DatasetAnalyser", "aispm.checks.pii.analyser:PiiAnalyser"),
     "iac": ("aispm.checks.misconfig.analyser:IacAnalyser",),
     "secrets": ("aispm.checks.secrets.analyser:SecretsAnalyser",),
 }
@@ -48,6 +48,7 @@ REGISTERED: dict[str, tuple[str, ...]] = {
 
 ESTATE_STEPS: dict[str, tuple[str, ...]] = {
     "models": ("aispm.checks.modelfiles.estate:link_and_compare",),
+    "data": ("aispm.checks.pii.estate:classify_datasets",),
 }
 """Estate-wide steps by family, run after every file is analysed: ``step(assets, findings, roots, baseline)``
 returns the new assets and findings (records are immutable)."""

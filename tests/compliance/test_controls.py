@@ -58,3 +58,14 @@ def test_describe_gives_id_and_short_name() -> None:
     assert describe("MEASURE 2.7") == "MEASURE 2.7 AI system security and resilience are evaluated and documented"
     assert describe("GOVERN 1.6").startswith("GOVERN 1.6 Mechanisms are in place to inventory AI systems")
     assert all(len(c.name) <= 120 for c in controls().values() if c.framework == NIST)
+
+
+def test_eu_ai_act_catalogue_has_the_high_risk_requirements_and_transparency_articles() -> None:
+    articles = {c.id: c.name for c in controls().values() if c.framework == "EU AI Act"}
+    for number in (9, 10, 11, 12, 13, 14, 15, 50):
+        assert f"EU AI Act Art. {number}" in articles
+    assert all(re.fullmatch(r"EU AI Act Art\. \d{1,3}", i) for i in articles)
+    assert describe("EU AI Act Art. 10") == "EU AI Act Art. 10 Data and data governance"
+    assert articles["EU AI Act Art. 15"] == "Accuracy, robustness and cybersecurity"
+    # The adopted numbering, not that of the 2021 proposal (whose Art. 52 held the transparency duties).
+    assert "EU AI Act Art. 52" not in articles

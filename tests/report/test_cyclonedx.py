@@ -192,6 +192,30 @@ def test_datasets_are_data_with_classification_hook(scan_result: ScanResult, ass
     ]
 
 
+def test_classified_dataset_carries_classification_and_sensitive_data(assets: dict[str, Asset]) -> None:
+    tickets = assets["tickets"]
+    classified = replace(
+        tickets,
+        properties={
+            **tickets.properties,
+            "classification": "restricted",
+            "sensitive_data": {"payment-card": 2, "email": 41},
+            "pii_files": ["ml-platform/data/support-tickets/a.jsonl"],
+        },
+    )
+    result = ScanResult(roots=("/r",), scanners=("data",), started_at="", finished_at="", assets=(classified,))
+    (component,) = render_bom(result)["components"]
+    assert component["data"] == [
+        {
+            "type": "dataset",
+            "name": "data/support-tickets",
+            "classification": "restricted",
+            "sensitiveData": ["payment-card: 2", "email: 41"],
+        }
+    ]
+    assert props(component, "aispm:pii_files") == ["ml-platform/data/support-tickets/a.jsonl"]
+
+
 def test_services_have_endpoints_and_trust_boundaries(scan_result: ScanResult, assets: dict[str, Asset]) -> None:
     items = by_ref(render_bom(scan_result))
     openai = items[assets["openai_provider"].id]

@@ -39,7 +39,7 @@ def test_every_rule_of_every_family_maps_to_a_nist_ai_rmf_subcategory() -> None:
 def test_one_catalogue_holds_every_family_including_misconfigurations() -> None:
     catalogue = all_rules()
     families = Counter(rule.family for rule in catalogue.values())
-    assert {"inventory", "secrets", "models", "iac"} <= set(families)
+    assert {"inventory", "secrets", "models", "iac", "data"} <= set(families)
     assert families["iac"] == len(misconfig_rules()) >= 70
     for misconfig in misconfig_rules():
         entry = catalogue[misconfig.id]
@@ -74,3 +74,11 @@ def test_framework_catalogues_are_imported_with_names() -> None:
     assert describe("ML06:2023") == "ML06:2023 AI Supply Chain Attacks"
     assert describe("MAP 4.1").startswith("MAP 4.1 Technology and legal risks of components")
     assert describe("NOPE") == "NOPE"
+
+
+def test_personal_data_rules_cite_llm02_and_the_eu_ai_act_data_governance_article() -> None:
+    pii = [rule for rule in all_rules().values() if rule.id.startswith("AISPM-PII-")]
+    assert len(pii) >= 12 and all(rule.family == "data" for rule in pii)
+    for rule in pii:
+        assert "LLM02:2025" in rule.frameworks and "EU AI Act Art. 10" in rule.frameworks, rule.id
+        assert controls()["EU AI Act Art. 10"].framework == "EU AI Act"

@@ -15,12 +15,19 @@ class Control:
     name: str
 
 
-_FILES = ("mitre-atlas.json", "nist-ai-rmf-1.0.json", "owasp-llm-2025.json", "owasp-ml-2023.json")
+_FILES = (
+    "eu-ai-act-2024.json",
+    "mitre-atlas.json",
+    "nist-ai-rmf-1.0.json",
+    "owasp-llm-2025.json",
+    "owasp-ml-2023.json",
+)
 
 
 @cache
 def controls() -> dict[str, Control]:
-    """Every known control id (``LLM03:2025``, ``AML.T0010.003``, ``MEASURE 2.7`` ...) with its framework and name."""
+    """Every known control id (``LLM03:2025``, ``AML.T0010.003``, ``MEASURE 2.7``,
+    ``EU AI Act Art. 10`` ...) with its framework and name."""
     out: dict[str, Control] = {}
     data_dir = resources.files(__name__) / "data"
     for name in _FILES:

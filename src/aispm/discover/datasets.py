@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
 from aispm.discover.model_files import MODEL_CARD_KEYS, hub_cache_id
@@ -299,6 +299,16 @@ def _dataset_info_totals(info: Any) -> dict[str, JSONValue]:
     return out
 
 
+class DatasetPlace(NamedTuple):
+    """Where a data file belongs: the dataset asset's key, display name, hub and location, and its directory."""
+
+    key: str
+    name: str
+    hub: str
+    location: Location
+    dirs: tuple[str, ...]
+
+
 class DatasetAnalyser(Analyser):
     """Dataset cards and data directories; streams nothing but the cards' front matter."""
 
@@ -408,20 +418,29 @@ class DatasetAnalyser(Analyser):
     def _absolute(ref: FileRef, dirs: tuple[str, ...]) -> Path:
         return ref.path.parents[len(ref.parts) - 1 - len(dirs)]
 
-    def _data_file(self, file: FileContent) -> Iterable[Record]:
-        ref = file.ref
+    def dataset_of(self, ref: FileRef) -> DatasetPlace | None:
+        """The dataset that holds data file ``ref`` (its asset's key, name, hub and location), else ``None``.
+
+        Other analysers of data files (the PII scan) file what they find under the same asset through this.
+        """
         dirs = self._dataset_dirs(ref)
         if dirs is None:
+            return None
+        hub, identity, name = self._identity(ref.root, dirs, ref.parts)
+        location = Location(path="/".join(dirs) or ".", root=ref.root)
+        return DatasetPlace(f"dataset:{hub}:{identity}".lower(), name, hub, location, dirs)
+
+    def _data_file(self, file: FileContent) -> Iterable[Record]:
+        ref = file.ref
+        place = self.dataset_of(ref)
+        if place is None:
             return
-        directory = self._absolute(ref, dirs)
+        directory = self._absolute(ref, place.dirs)
         summary = self._summaries.get(str(directory))
         if summary is None:
             summary = self._summaries[str(directory)] = summarise_data_directory(directory, ref.root)
         if summary.count == 0:
             return
-        hub, identity, name = self._identity(ref.root, dirs, ref.parts)
         properties = summary.properties()
-        properties["hub"] = hub
-        location = Location(path="/".join(dirs) or ".", root=ref.root)
-        key = f"dataset:{hub}:{identity}".lower()
-        yield Asset(AssetKind.DATASET, name, key, None, (location,), properties)
+        properties["hub"] = place.hub
+        yield Asset(AssetKind.DATASET, place.name, place.key, None, (place.location,), properties)

@@ -9,8 +9,9 @@ asset kind maps to CycloneDX, and why:
   and architecture from config.json, training datasets as refs or names);
 * model-file -> ``file`` with its SHA-256: the file is an artifact of a model, not the model itself (a Hugging
   Face model directory's MODEL component depends on its files);
-* dataset -> ``data`` with one ``dataset`` entry (``classification`` from the asset's ``classification``
-  property, the hook that data-classification scanning fills);
+* dataset -> ``data`` with one ``dataset`` entry: ``classification`` is the asset's sensitivity level and
+  ``sensitiveData`` lists the personal-data types found with their counts (``email: 12``), both filled by the
+  PII scan of the data family (:mod:`aispm.checks.pii.estate`);
 * repository, agent and notebook -> ``application``: each is software that runs and uses AI.  An agent is not a
   ``platform`` (a runtime that executes other software): it is an application built on a framework;
 * provider, endpoint, MCP server, service, vector database and cloud resource -> ``services``: things reached
@@ -249,6 +250,9 @@ def _dataset(asset: Asset) -> dict[str, JSONValue]:
     classification = asset.properties.get("classification")
     if isinstance(classification, str) and classification:
         entry["classification"] = classification
+    sensitive = asset.properties.get("sensitive_data")
+    if isinstance(sensitive, dict) and sensitive:
+        entry["sensitiveData"] = [f"{kind}: {count}" for kind, count in sensitive.items()]
     hub = asset.properties.get("hub") or asset.key.split(":")[1]
     if hub == "huggingface" and asset.name.count("/") <= 1 and " " not in asset.name:
         entry["contents"] = {"url": f"https://huggingface.co/datasets/{asset.name}"}

@@ -48,6 +48,8 @@ KIND_TITLES: Mapping[AssetKind, str] = {
 """Inventory sections, in the order a reader cares about them (repositories have a section of their own)."""
 
 HIDDEN_PROPERTIES = frozenset({"aliases"})
+LEADING_PROPERTIES = ("classification", "sensitive_data")
+"""Shown first: a dataset's sensitivity level and the personal data found in it are what a reader looks for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,8 @@ def _property_text(key: str, value: JSONValue) -> str:
         text = "yes" if value else "no"
     elif isinstance(value, list | tuple):
         text = ", ".join(str(v) for v in value)
+    elif key == "sensitive_data" and isinstance(value, dict):
+        text = ", ".join(f"{kind} {count}" for kind, count in value.items())
     elif isinstance(value, dict):
         text = json.dumps(value, sort_keys=True, ensure_ascii=False)
     else:
@@ -136,7 +140,8 @@ def _property_text(key: str, value: JSONValue) -> str:
 
 def _details(asset: Asset) -> tuple[tuple[str, str], ...]:
     out = []
-    for key in sorted(asset.properties):
+    leading = [key for key in LEADING_PROPERTIES if key in asset.properties]
+    for key in leading + sorted(set(asset.properties) - set(leading)):
         value = asset.properties[key]
         if key in HIDDEN_PROPERTIES or value in (None, "", [], {}):
             continue

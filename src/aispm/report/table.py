@@ -33,7 +33,9 @@ def _inventory_table(result: ScanResult) -> Table:
     table.add_column("Examples", overflow="fold")
     by_kind: dict[AssetKind, list[str]] = {}
     for asset in result.assets:
-        by_kind.setdefault(asset.kind, []).append(asset.name + (f" {asset.version}" if asset.version else ""))
+        label = asset.name + (f" {asset.version}" if asset.version else "")
+        classification = asset.properties.get("classification") if asset.kind is AssetKind.DATASET else None
+        by_kind.setdefault(asset.kind, []).append(label + (f" ({classification})" if classification else ""))
     for kind in AssetKind:
         names = by_kind.get(kind)
         if not names:
