@@ -432,17 +432,24 @@ configs:
 
 Anonymised support tickets for classifier fine-tuning.
 """,
+        # "Anonymised", says the card: three tickets still carry a customer's email, phone and card number (all
+        # made up, but valid in form), which a model fine-tuned on them could repeat to anyone.
         "data/train.jsonl": "".join(
-            json.dumps(
-                {
-                    "messages": [
-                        {"role": "user", "content": f"Ticket {i}: my invoice is wrong"},
-                        {"role": "assistant", "content": "Routing to billing."},
-                    ]
-                }
-            )
+            json.dumps({"messages": [{"role": "user", "content": text}, {"role": "assistant", "content": reply}]})
             + "\n"
-            for i in range(20)
+            for text, reply in [
+                *((f"Ticket {i}: my invoice INV-2024-{i:04d} is wrong", "Routing to billing.") for i in range(17)),
+                ("Please update my contact to maria.kowalski@fastmail.fm", "Done, your email is updated."),
+                ("Call me back on +44 20 3917 4021 after 5pm", "We will call you this evening."),
+                ("I was charged twice on card 4539 1488 0343 6467", "Refund issued to the card ending 6467."),
+            ]
+        ),
+        # Decoys a careless scanner flags: documentation addresses, a test card, timestamps and order numbers.
+        "data/eval.csv": "ticket_id,created_at,order_id,contact,note\n"
+        + "".join(
+            f"T-{i:05d},2024-05-{i % 28 + 1:02d}T10:{i % 60:02d}:00Z,ORD-{100000 + i},user{i}@example.com,"
+            f"retried payment with test card 4242 4242 4242 4242 from 192.0.2.{i % 250 + 1}\n"
+            for i in range(30)
         ),
     },
 )

@@ -70,6 +70,13 @@ def test_demo_scan_finds_the_estate_and_fails_on_the_typosquat(estate: Path, tmp
     key = (estate / "payments-assistant" / ".env").read_text().split("OPENAI_API_KEY=")[1].strip()
     assert key not in out.read_text()  # the report shows a prefix and a fingerprint, never the key
 
+    pii = {(f["rule_id"], f["location"]["path"]) for f in doc["findings"] if f["family"] == "data"}
+    tickets = "support-tickets-dataset/data/train.jsonl"
+    assert pii == {(f"AISPM-PII-{kind}", tickets) for kind in ("EMAIL", "PHONE", "PAYMENT-CARD")}  # eval.csv: decoys
+    [tickets_dataset] = [a for a in assets if a["kind"] == "dataset" and a["name"] == "support-tickets-dataset"]
+    assert tickets_dataset["properties"]["classification"] == "restricted"
+    assert "4539 1488 0343 6467" not in out.read_text() and "maria.kowalski" not in out.read_text()
+
     high_only = CliRunner().invoke(cli, [*args, "--scanners", "inventory,models,data,iac", "--fail-on", "critical"])
     assert high_only.exit_code == 0
 
