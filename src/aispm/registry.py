@@ -34,7 +34,6 @@ REGISTERED: dict[str, tuple[str, ...]] = {
         "aispm.discover.model_files:HuggingFaceModelDirAnalyser",
     ),
     "models": (
-        "aispm.discover.model_files:ModelFileAnalyser",
         "aispm.checks.modelfiles.analyser:ModelSecurityAnalyser",
         "aispm.checks.modelfiles.remote_code:RemoteCodeAnalyser",
         "aispm.checks.modelfiles.xml_models:XmlModelAnalyser",

@@ -17,7 +17,8 @@ from typing import Any, BinaryIO
 import pytest
 
 from aispm.analyser import Analyser, AnalysisError, Record
-from aispm.discover.model_files import HuggingFaceModelDirAnalyser, ModelFileAnalyser
+from aispm.checks.modelfiles.analyser import ModelSecurityAnalyser
+from aispm.discover.model_files import HuggingFaceModelDirAnalyser, wants_model_file
 from aispm.engine import scan
 from aispm.files.content import FileContent
 from aispm.files.walk import FileRef
@@ -137,7 +138,7 @@ def test_model_files_are_identified_by_their_bytes(
     make_tree: Tree, relpath: str, content: bytes | str, fmt: str, framework: str, facts: dict[str, Any]
 ) -> None:
     root = make_tree({relpath: content})
-    asset = only_asset(run(ModelFileAnalyser(), root, relpath))
+    asset = only_asset(run(ModelSecurityAnalyser(), root, relpath))
     data = (root / relpath).read_bytes()
     assert asset.kind is AssetKind.MODEL_FILE
     assert asset.key == f"model-file:{root}/{relpath}"
@@ -166,19 +167,21 @@ DECOYS: list[tuple[str, bytes | str]] = [
 @pytest.mark.parametrize(("relpath", "content"), DECOYS, ids=[d[0] for d in DECOYS])
 def test_look_alikes_are_not_model_files(make_tree: Tree, relpath: str, content: bytes | str) -> None:
     root = make_tree({relpath: content})
-    assert run(ModelFileAnalyser(), root, relpath) == []
+    # The security scan may still report a container it opened (a zip, a gzip); the inventory must not identify it.
+    inventoried = [
+        r for r in run(ModelSecurityAnalyser(), root, relpath) if isinstance(r, Asset) and "framework" in r.properties
+    ]
+    assert inventoried == []
 
 
 def test_wants_only_model_names(tmp_path: Path) -> None:
-    analyser = ModelFileAnalyser()
-
     def ref(relpath: str) -> FileRef:
         return FileRef(root=str(tmp_path), path=tmp_path / relpath, relpath=relpath, size=1)
 
     for wanted in ("a.pt", "b.safetensors", "x/model.tar.gz", "m.onnx.gz", OLLAMA_BLOB, "w/flax_model.msgpack"):
-        assert analyser.wants(ref(wanted)), wanted
+        assert wants_model_file(ref(wanted)), wanted
     for unwanted in ("model.py", "notes.txt", "data.csv", "sha256-" + "ab" * 32, "blobs/readme", "archive.tar.gz"):
-        assert not analyser.wants(ref(unwanted)), unwanted
+        assert not wants_model_file(ref(unwanted)), unwanted
 
 
 MALFORMED: list[tuple[str, bytes, str, str]] = [
@@ -196,14 +199,14 @@ def test_broken_model_files_are_assets_marked_malformed(
     make_tree: Tree, relpath: str, content: bytes, fmt: str, reason: str
 ) -> None:
     root = make_tree({relpath: content})
-    asset = only_asset(run(ModelFileAnalyser(), root, relpath))
+    asset = only_asset(run(ModelSecurityAnalyser(), root, relpath))
     assert asset.properties["format"] == fmt
     assert reason in asset.properties["malformed"]
 
 
 def test_git_lfs_pointer_reports_the_real_files_hash_and_size(make_tree: Tree) -> None:
     root = make_tree({"model.safetensors": LFS_POINTER})
-    asset = only_asset(run(ModelFileAnalyser(), root, "model.safetensors"))
+    asset = only_asset(run(ModelSecurityAnalyser(), root, "model.safetensors"))
     assert asset.properties["format"] == "git-lfs-pointer"
     assert asset.properties["framework"] == "safetensors"
     assert asset.properties["sha256"] == LFS_OID
@@ -236,15 +239,35 @@ def test_sha256_is_correct_and_streamed(make_tree: Tree) -> None:
     path = root / "big.safetensors"
     ref = FileRef(root=str(root), path=path, relpath="big.safetensors", size=len(content))
     _SpyContent.handles = []
-    asset = only_asset(list(ModelFileAnalyser().analyse(_SpyContent(ref, None))))
+    asset = only_asset(list(ModelSecurityAnalyser().analyse(_SpyContent(ref, None))))
     assert asset.properties["sha256"] == hashlib.sha256(content).hexdigest()
     reads = [size for handle in _SpyContent.handles for size in handle.reads]
     assert reads and all(0 < size <= 1024 * 1024 for size in reads), reads
 
 
+def test_a_small_model_file_is_opened_once_for_identification_and_scan(make_tree: Tree) -> None:
+    content = torch_zip()
+    root = make_tree({"model.pt": content})
+    ref = FileRef(root=str(root), path=root / "model.pt", relpath="model.pt", size=len(content))
+    _SpyContent.handles = []
+    records = list(ModelSecurityAnalyser().analyse(_SpyContent(ref, None)))
+    asset = only_asset(records)
+    assert len(_SpyContent.handles) == 1
+    # One asset holds both the inventory's facts and the security verdict.
+    assert asset.properties["format"] == "pytorch-zip" and asset.properties["framework"] == "pytorch"
+    assert asset.properties["sha256"] == hashlib.sha256(content).hexdigest()
+    assert asset.properties["security_scan"] == "clean" and asset.properties["pickles"] == 1
+
+
+def test_a_pickle_outside_the_inventory_names_gets_the_security_verdict_only(make_tree: Tree) -> None:
+    root = make_tree({"weights": pickle.dumps(PLAIN, protocol=4)})
+    asset = only_asset(run(ModelSecurityAnalyser(), root, "weights"))
+    assert asset.properties == {"format": "pickle", "security_scan": "clean", "pickles": 1}
+
+
 def test_no_hash_option_is_respected(make_tree: Tree) -> None:
     root = make_tree({"model.safetensors": safetensors_bytes()})
-    asset = only_asset(run(ModelFileAnalyser(ScanOptions(hash_models=False)), root, "model.safetensors"))
+    asset = only_asset(run(ModelSecurityAnalyser(ScanOptions(hash_models=False)), root, "model.safetensors"))
     assert "sha256" not in asset.properties
     assert asset.properties["format"] == "safetensors"
 
@@ -391,7 +414,7 @@ def test_scan_merges_directory_and_file_views(make_tree: Tree) -> None:
     (model,) = [a for a in result.assets if a.kind is AssetKind.MODEL]
     assert (model.id, "contains", merged.id) in {r.identity for r in result.relations}
     assert merged.id == asset_id(AssetKind.MODEL_FILE, f"model-file:{root}/m/model.safetensors")
-    assert not [e for e in result.errors if e.analyser in ("model-files", "huggingface-model-dirs")]
+    assert not [e for e in result.errors if e.analyser in ("model-security", "huggingface-model-dirs")]
 
 
 def test_links_out_of_the_root_are_not_followed_from_a_model_directory(make_tree: Tree, tmp_path: Path) -> None:
@@ -427,3 +450,19 @@ def test_links_inside_the_root_are_followed_as_in_a_hub_cache(make_tree: Tree) -
     assert model.key == "model:huggingface:acme/tiny"
     assert model.properties["files"] == ["model.safetensors"]
     assert model.properties["licence"] == "apache-2.0"
+
+
+def test_a_zip_listed_by_the_scan_is_not_listed_again_for_identification(
+    make_tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_tree({"model.pt": torch_zip(), "broken.pt": torch_zip()[:120]})
+
+    def must_not_list(handle: BinaryIO, size: int) -> list[str]:
+        raise AssertionError("the zip was listed a second time")
+
+    monkeypatch.setattr("aispm.files.model_headers.zip_member_names", must_not_list)
+    asset = only_asset(run(ModelSecurityAnalyser(), root, "model.pt"))
+    assert asset.properties["format"] == "pytorch-zip" and asset.properties["member"] == "archive/data.pkl"
+    # A zip the scan could not list is identified (and found malformed) on its own.
+    with pytest.raises(AssertionError, match="listed a second time"):
+        run(ModelSecurityAnalyser(), root, "broken.pt")

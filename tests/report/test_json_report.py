@@ -41,3 +41,24 @@ def test_schema_rejects_an_unknown_top_level_field(scan_result: ScanResult) -> N
     doc["surprise"] = 1
     errors = list(jsonschema.Draft202012Validator(_schema()).iter_errors(doc))
     assert errors
+
+
+def _stdlib(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_dumps_matches_the_stdlib_text_key_order_and_content() -> None:
+    data = {"z": 1, "a": [1, 2.5, None, True], "é": {"nested": "naïve ✓", "empty": [], "none": {}}, "s": "x\ny"}
+    text = json_report.dumps(data)
+    assert text == _stdlib(data)
+    assert list(json.loads(text)) == ["z", "a", "é", "s"]
+
+
+def test_dumps_falls_back_to_the_stdlib_for_values_orjson_refuses() -> None:
+    # A lone surrogate (a pickle string decoded with surrogatepass) and an integer beyond 64 bits.
+    for data in ({"evidence": "bad \udc80 text"}, {"offset": 2**70}):
+        assert json_report.dumps(data) == _stdlib(data)
+
+
+def test_render_of_a_real_scan_equals_the_stdlib_rendering(scan_result: ScanResult) -> None:
+    assert json_report.render(scan_result) == _stdlib(scan_result.to_json())

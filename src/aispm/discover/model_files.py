@@ -5,6 +5,8 @@ file named ``.pt`` is not one.  Files are streamed, never loaded: a small head i
 read within hard bounds (:mod:`aispm.files.model_headers`) and the sha256 is computed in a separate streamed
 pass.  A Hugging Face model directory (``config.json`` and/or a model card next to weights) becomes one ``model``
 asset that CONTAINS its weight files, with what the config and card say (architecture, task, licence).
+Each model file is identified here but inventoried by the models family's one per-file analyser
+(:mod:`aispm.checks.modelfiles.analyser`), which opens it once for identification and security scan alike.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from aispm.analyser import Analyser, AnalysisError, Record, file_location
+from aispm.analyser import Analyser, AnalysisError, Record
 from aispm.files.content import FileContent
 from aispm.files.frontmatter import FrontMatter, parse_front_matter, read_front_matter_text
 from aispm.files.magic import (
@@ -82,8 +84,11 @@ def wants_model_file(ref: FileRef) -> bool:
     return not extension and ref.path.parent.name == "blobs" and _OLLAMA_BLOB.fullmatch(name) is not None
 
 
-def identify_model_file(handle: BinaryIO, name: str, size: int) -> ModelFileInfo | None:
-    """Identify an open file as a model file, or ``None`` when its bytes are not one."""
+def identify_model_file(
+    handle: BinaryIO, name: str, size: int, zip_names: list[str] | None = None
+) -> ModelFileInfo | None:
+    """Identify an open file as a model file, or ``None`` when its bytes are not one (``zip_names``: the members of
+    the file, when it is a zip that the caller has already listed)."""
     head = handle.read(HEAD_BYTES)
     fmt = sniff_format(head, name)
     if fmt is None:
@@ -102,7 +107,7 @@ def identify_model_file(handle: BinaryIO, name: str, size: int) -> ModelFileInfo
     if fmt == "joblib" and compression_of(head) is not None:
         return _identify_compressed_joblib(head, name)
     try:
-        fmt_refined, facts = header_facts(fmt, handle, head, size)
+        fmt_refined, facts = header_facts(fmt, handle, head, size, zip_names)
     except MalformedModel as exc:
         if fmt not in MODEL_FORMATS:
             return None
@@ -175,9 +180,8 @@ def model_file_key(root: str, relpath: str) -> str:
     return f"model-file:{root}/{relpath}"
 
 
-def model_file_asset(ref: FileRef | tuple[str, str], info: ModelFileInfo, size: int, sha256: str | None) -> Asset:
-    """The ``model-file`` asset for ``ref`` (a FileRef, or (root, relpath) for a sibling seen from a directory)."""
-    root, relpath = (ref.root, ref.relpath) if isinstance(ref, FileRef) else ref
+def inventory_properties(info: ModelFileInfo, size: int, sha256: str | None) -> dict[str, JSONValue]:
+    """What the inventory says of a model file: format, framework, size, sha256 (when hashed) and header facts."""
     properties: dict[str, JSONValue] = {"format": info.format, "framework": info.framework, "size": size}
     properties.update(info.facts)
     if info.format == "git-lfs-pointer":
@@ -188,33 +192,16 @@ def model_file_asset(ref: FileRef | tuple[str, str], info: ModelFileInfo, size: 
         properties["compression"] = info.compression
     if info.malformed:
         properties["malformed"] = info.malformed
+    return properties
+
+
+def model_file_asset(ref: tuple[str, str], info: ModelFileInfo, size: int, sha256: str | None) -> Asset:
+    """The ``model-file`` asset of a weight file seen from its model directory (``ref`` is (root, relpath)); the
+    files themselves are inventoried by the models family's scan (:mod:`aispm.checks.modelfiles.analyser`)."""
+    root, relpath = ref
     location = Location(path=relpath, root=root)
+    properties = inventory_properties(info, size, sha256)
     return Asset(AssetKind.MODEL_FILE, relpath, model_file_key(root, relpath), None, (location,), properties)
-
-
-class ModelFileAnalyser(Analyser):
-    """Model files identified by magic bytes, with format, framework, size, sha256 and cheap header facts."""
-
-    name = "model-files"
-    family = "models"
-    reads_content = False
-
-    def wants(self, ref: FileRef) -> bool:
-        return wants_model_file(ref)
-
-    def analyse(self, file: FileContent) -> Iterable[Record]:
-        ref = file.ref
-        try:
-            with file.open() as handle:
-                info = identify_model_file(handle, ref.name, ref.size)
-                if info is None:
-                    return
-                hashed = info.format != "git-lfs-pointer" and self.options.hash_models
-                sha256 = sha256_of(handle) if hashed else None
-        except OSError as exc:
-            raise AnalysisError(f"cannot read model file: {exc.strerror or exc}") from None
-        asset = model_file_asset(ref, info, ref.size, sha256)
-        yield Asset(asset.kind, asset.name, asset.key, None, (file_location(file),), asset.properties)
 
 
 # --- Hugging Face model directories ----------------------------------------------------------------------------

@@ -261,9 +261,10 @@ def zip_member_names(handle: BinaryIO, size: int) -> list[str]:
         raise MalformedModel(f"corrupt zip archive: {exc}") from None
 
 
-def zip_facts(handle: BinaryIO, size: int) -> tuple[str, Facts]:
-    """The zip's real format (from all its members) and what it holds."""
-    names = zip_member_names(handle, size)
+def zip_facts(handle: BinaryIO, size: int, names: list[str] | None = None) -> tuple[str, Facts]:
+    """The zip's real format (from all its members, listed here unless ``names`` already are) and what it holds."""
+    if names is None:
+        names = zip_member_names(handle, size)
     fmt = classify_zip(names)
     facts: Facts = {"members": len(names)}
     if fmt == "pytorch-zip":
@@ -294,10 +295,13 @@ _HEAD_ONLY: dict[str, Callable[[bytes, int], Facts]] = {
 }
 
 
-def header_facts(fmt: str, handle: BinaryIO, head: bytes, size: int) -> tuple[str, Facts]:
-    """(possibly refined format, facts) for a file whose head sniffed as ``fmt``."""
+def header_facts(
+    fmt: str, handle: BinaryIO, head: bytes, size: int, zip_names: list[str] | None = None
+) -> tuple[str, Facts]:
+    """(possibly refined format, facts) for a file whose head sniffed as ``fmt`` (``zip_names``: its members, when
+    a zip that was already listed)."""
     if fmt in ("pytorch-zip", "keras-v3", "npz", "zip"):
-        return zip_facts(handle, size)
+        return zip_facts(handle, size, zip_names)
     if fmt == "safetensors":
         return fmt, safetensors_facts(handle, head, size)
     reader = _HEAD_ONLY.get(fmt)

@@ -5,6 +5,11 @@ Each candidate file is identified by its bytes and every pickle in it is walked 
 critical finding each; globals off the allowlist are one medium finding per pickle; anything that could not be
 fully analysed is a finding too, because a file that was not read to the end is not known to be clean.  Findings
 inside archives point at the archive file and name the member in the message and in ``properties["member"]``.
+
+The same analyser is the inventory of model files (format, framework, size, sha256, header facts, from
+:mod:`aispm.discover.model_files`): identifying a file and scanning it share one open, one read of a small file and
+one asset, where two analysers would each open the file, sniff it and list a zip's members, and the engine would
+then merge two sightings of the same asset.
 """
 
 from __future__ import annotations
@@ -18,7 +23,14 @@ from aispm.analyser import Analyser, AnalysisError, Record, file_location
 from aispm.checks.modelfiles.archives import DEFAULT_SCAN_LIMITS, ModelScanReport, PickleMember, scan_model_file
 from aispm.checks.modelfiles.globals_policy import Verdict, judge_global
 from aispm.checks.modelfiles.pickle_scan import ImportedGlobal
-from aispm.discover.model_files import model_file_key, wants_model_file
+from aispm.discover.model_files import (
+    ModelFileInfo,
+    identify_model_file,
+    inventory_properties,
+    model_file_key,
+    sha256_of,
+    wants_model_file,
+)
 from aispm.files.content import FileContent
 from aispm.files.magic import extension_of
 from aispm.files.walk import FileRef
@@ -78,7 +90,8 @@ def wants_model_security(ref: FileRef) -> bool:
 
 
 class ModelSecurityAnalyser(Analyser):
-    """Dangerous and unknown code in pickles, however they are packed, and files that cannot be fully analysed."""
+    """Dangerous and unknown code in pickles, however they are packed, and files that cannot be fully analysed;
+    with the inventory facts of every model file."""
 
     name = "model-security"
     family = "models"
@@ -89,20 +102,46 @@ class ModelSecurityAnalyser(Analyser):
 
     def analyse(self, file: FileContent) -> Iterable[Record]:
         ref = file.ref
+        info: ModelFileInfo | None = None
+        sha256: str | None = None
         try:
             with _open(file) as handle:
+                # The scan first: an identification that fails must not cost the security verdict.
                 report = scan_model_file(handle, ref.name, ref.size, DEFAULT_SCAN_LIMITS)
+                if wants_model_file(ref):
+                    handle.seek(0)
+                    zip_names = report.zip_names if report is not None else None
+                    info = identify_model_file(handle, ref.name, ref.size, zip_names)
+                    if info is not None and info.format != "git-lfs-pointer" and self.options.hash_models:
+                        sha256 = sha256_of(handle)
         except OSError as exc:
             raise AnalysisError(f"cannot read model file: {exc.strerror or exc}") from None
         if report is None:
+            if info is not None:
+                yield _asset(file, inventory_properties(info, ref.size, sha256))
             return
         findings = list(report_findings(report, file))
-        yield model_file_asset(report, file, findings)
+        properties = inventory_properties(info, ref.size, sha256) if info is not None else {}
+        yield model_file_asset(report, file, findings, properties)
         yield from findings
 
 
+SMALL_FILE_BYTES = 1024 * 1024
+"""Files up to this size are read once into memory: identification and scan then re-read no file."""
+
+
 def _open(file: FileContent) -> BinaryIO:
-    return io.BytesIO(file.data) if file.data is not None else file.open()
+    if file.data is not None:
+        return io.BytesIO(file.data)
+    handle = file.open()
+    size = file.ref.size
+    if size > SMALL_FILE_BYTES:
+        return handle
+    with handle:
+        data = handle.read(size + 1)  # sized to the file: a larger request would allocate that much
+    if len(data) > size:  # the file grew since it was listed: stream it after all
+        return file.open()
+    return io.BytesIO(data)
 
 
 def _summary(findings: list[Finding]) -> str:
@@ -114,14 +153,20 @@ def _summary(findings: list[Finding]) -> str:
     return "incomplete" if UNSCANNED_RULE in rules else "clean"
 
 
-def model_file_asset(report: ModelScanReport, file: FileContent, findings: list[Finding]) -> Asset:
-    """The model-file asset (merged with the inventory's) with what the security scan concluded."""
+def model_file_asset(
+    report: ModelScanReport, file: FileContent, findings: list[Finding], inventory: dict[str, JSONValue] | None = None
+) -> Asset:
+    """The model-file asset: the inventory's facts (``inventory``, whose format wins: it names the file, the scan
+    names what it opened) and what the security scan concluded."""
+    properties: dict[str, JSONValue] = dict(inventory or {})
+    properties.setdefault("format", report.format)
+    properties["security_scan"] = _summary(findings)
+    properties["pickles"] = len(report.pickles)
+    return _asset(file, properties)
+
+
+def _asset(file: FileContent, properties: dict[str, JSONValue]) -> Asset:
     ref = file.ref
-    properties: dict[str, JSONValue] = {
-        "format": report.format,
-        "security_scan": _summary(findings),
-        "pickles": len(report.pickles),
-    }
     key = model_file_key(ref.root, ref.relpath)
     return Asset(AssetKind.MODEL_FILE, ref.relpath, key, None, (file_location(file),), properties)
 

@@ -127,6 +127,8 @@ class ModelScanReport:
     format: str
     pickles: list[PickleMember] = field(default_factory=list)
     issues: list[ContainerIssue] = field(default_factory=list)
+    zip_names: list[str] | None = None
+    """The member names of the file itself when it is a zip: identification reuses them instead of re-listing."""
 
 
 def join_member(outer: str, inner: str) -> str:
@@ -262,6 +264,8 @@ class _Scanner:
             except (MalformedModel, struct.error, *READ_ERRORS) as exc:
                 self.issue("malformed", f"corrupt zip archive: {exc}", member)
                 return
+            if depth == 0:
+                self.report.zip_names = names
             with archive:
                 torch_zip = pytorch_pickle_member(names) is not None
                 if "config.json" in names and not torch_zip and _KERAS_MEMBERS & set(names):
