@@ -5,6 +5,7 @@ with every sighting as a location."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -181,3 +182,31 @@ def test_a_package_from_imports_manifests_and_lockfiles_is_one_package(result: S
     npm = _one(result, AssetKind.PACKAGE, "npm:openai")
     assert _files(npm) == {"js/app.ts", "js/package.json", "js/package-lock.json"}
     assert npm.version == "4.56.0"
+
+
+def test_path_keyed_assets_do_not_depend_on_how_the_root_was_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``aispm scan .`` and ``aispm scan /abs/path`` must give a model file and a local dataset the same ids,
+    or every scan history would see them disappear and reappear."""
+    estate = tmp_path / "estate"
+    (estate / "models").mkdir(parents=True)
+    (estate / "models" / "weights.safetensors").write_bytes(_tiny_safetensors())
+    (estate / "data").mkdir()
+    (estate / "data" / "train.csv").write_text("text,label\nhello,1\n")
+    (tmp_path / "link").symlink_to(estate)
+
+    def ids(root: str) -> set[tuple[str, str]]:
+        result = scan([root], ScanOptions(workers=1, history=False))
+        return {(a.kind.value, a.id) for a in result.assets if a.kind in (AssetKind.MODEL_FILE, AssetKind.DATASET)}
+
+    absolute = ids(str(estate))
+    assert {kind for kind, _ in absolute} == {"model-file", "dataset"}
+    monkeypatch.chdir(estate)
+    assert ids(".") == absolute
+    assert ids(str(tmp_path / "link")) == absolute  # a root reached through a link is the same place
+
+
+def _tiny_safetensors() -> bytes:
+    header = json.dumps({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
+    return len(header).to_bytes(8, "little") + header + b"\x00\x00\x80\x3f"

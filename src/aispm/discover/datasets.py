@@ -27,7 +27,7 @@ from aispm.files.frontmatter import (
     read_front_matter_text,
 )
 from aispm.files.structured import StructuredError
-from aispm.files.walk import SKIPPED_DIRS, FileRef, inside_root, readable_sibling
+from aispm.files.walk import SKIPPED_DIRS, FileRef, inside_root, local_identity, readable_sibling
 from aispm.model import Asset, AssetKind, JSONValue, Location
 
 _DATA_FILE = re.compile(
@@ -388,7 +388,7 @@ class DatasetAnalyser(Analyser):
         if cached is not None:
             return "huggingface", cached[0], cached[0]
         rel = "/".join(dirs)
-        identity = f"{root}/{rel}" if rel else root
+        identity = local_identity(root, rel)
         return "local", identity, dirs[-1] if dirs else Path(root).resolve().name or root
 
     def _dataset_dirs(self, ref: FileRef) -> tuple[str, ...] | None:

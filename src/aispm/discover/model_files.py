@@ -39,7 +39,7 @@ from aispm.files.magic import (
 )
 from aispm.files.model_headers import Facts, MalformedModel, header_facts
 from aispm.files.structured import StructuredError, find_line, load_json
-from aispm.files.walk import FileRef, inside_root, readable_sibling
+from aispm.files.walk import FileRef, inside_root, local_identity, readable_sibling
 from aispm.model import Asset, AssetKind, JSONValue, Location, Relation, RelationKind, asset_id
 
 _STRONG_FORMAT_BY_EXTENSION = {
@@ -177,7 +177,7 @@ def sha256_of(handle: BinaryIO) -> str:
 
 
 def model_file_key(root: str, relpath: str) -> str:
-    return f"model-file:{root}/{relpath}"
+    return f"model-file:{local_identity(root, relpath)}"
 
 
 def inventory_properties(info: ModelFileInfo, size: int, sha256: str | None) -> dict[str, JSONValue]:
@@ -368,7 +368,7 @@ def _model_identity(evidence: _DirectoryEvidence) -> tuple[str, str | None, str]
         name = index[0].get("name")
         if isinstance(name, str) and is_repo_id(name):
             return name, None, name
-    path_identity = f"{evidence.root}/{evidence.dir_rel}" if evidence.dir_rel else evidence.root
+    path_identity = local_identity(evidence.root, evidence.dir_rel)
     display = parts[-1] if parts else Path(evidence.root).resolve().name or evidence.root
     return path_identity, None, display
 

@@ -11,6 +11,7 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,6 +121,22 @@ def _ignored(specs: tuple[tuple[str, pathspec.PathSpec[Any]], ...], relpath: str
         if spec.match_file(sub):
             return True
     return False
+
+
+@lru_cache(maxsize=256)
+def canonical_root(root: str) -> str:
+    """The scan root as an absolute path without links, so that ``.`` and ``/home/me/repo`` give assets that are
+    keyed by a path (a model file, a local dataset) the same identity from scan to scan."""
+    try:
+        return str(Path(root).resolve())
+    except (OSError, RuntimeError):
+        return str(Path(root).absolute())
+
+
+def local_identity(root: str, relpath: str) -> str:
+    """``/abs/root/relpath`` (or the root itself for an empty ``relpath``): the identity of a local thing."""
+    base = canonical_root(root)
+    return f"{base}/{relpath}" if relpath and relpath != "." else base
 
 
 def inside_root(path: Path, root: str | Path) -> bool:
