@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
+import shutil
 import signal
 import subprocess
 import time
@@ -122,3 +124,25 @@ def run_measured(
         timed_out=timed_out,
         log=str(log),
     )
+
+
+def offline_prefix() -> list[str]:
+    """``unshare -n`` when this user may create a network namespace: every tool then runs without network."""
+    ok = shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], check=False).returncode == 0
+    return ["unshare", "-n"] if ok else []
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on (CPUs, memory, Python, kernel, network)."""
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    memory = next((line.split()[1] for line in meminfo if line.startswith("MemTotal")), "0")
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
+    return {
+        "cpus": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "memory_gb": round(int(memory) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "network": "none (unshare -n)" if offline_prefix() else "host network",
+    }

@@ -19,8 +19,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,34 +26,13 @@ from typing import Any
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))  # benchmarks/measure.py
 
-from measure import Measurement, run_measured
+from measure import Measurement, machine, offline_prefix, run_measured
 from scanners import ENVIRONMENT, WORK, command, flagged_paths, install, venv_python, verdict, version
 
 HERE = Path(__file__).resolve().parent
 OUT = WORK / "models"
 TOOLS = ("aispm", "picklescan", "modelscan", "fickling", "modelaudit")
 WORKLOADS = ("checkpoint-1g", "pickle-1g-payload-at-end", "pickles-2000")
-
-
-def offline_prefix() -> list[str]:
-    """``unshare -n`` when this user may create a network namespace: every tool then runs without network."""
-    ok = shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], check=False).returncode == 0
-    return ["unshare", "-n"] if ok else []
-
-
-def machine() -> dict[str, Any]:
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    memory = next((line.split()[1] for line in meminfo if line.startswith("MemTotal")), "0")
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
-    return {
-        "cpus": len(os.sched_getaffinity(0)),
-        "cpu": cpu,
-        "memory_gb": round(int(memory) / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-        "network": "none (unshare -n)" if offline_prefix() else "host network",
-    }
 
 
 def environment() -> dict[str, str]:

@@ -17,9 +17,7 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +28,7 @@ REPO = HERE.parent.parent
 sys.path.append(str(HERE.parent))  # benchmarks/measure.py
 
 from corpus import build_corpus  # noqa: E402
-from measure import run_measured  # noqa: E402
+from measure import machine, offline_prefix, run_measured  # noqa: E402
 from scoring import score  # noqa: E402
 from speed_corpus import build_speed_file  # noqa: E402
 
@@ -44,26 +42,6 @@ PRESIDIO_FULL_LIMIT_SECONDS = 600.0
 README_START = "<!-- pii-bench:start (benchmarks/pii/run.py writes this table) -->"
 README_END = "<!-- pii-bench:end -->"
 TARGETS = {"recall": 0.95, "decoys_reported": 5, "mb_per_second": 40.0}
-
-
-def offline_prefix() -> list[str]:
-    """``unshare -n`` when this user may create a network namespace: every tool then runs without network."""
-    ok = shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], check=False).returncode == 0
-    return ["unshare", "-n"] if ok else []
-
-
-def machine() -> dict[str, Any]:
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    memory = next((line.split()[1] for line in meminfo if line.startswith("MemTotal")), "0")
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
-    return {
-        "cpus": len(os.sched_getaffinity(0)),
-        "cpu": cpu,
-        "memory_gb": round(int(memory) / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "network": "none (unshare -n)" if offline_prefix() else "host network",
-    }
 
 
 def install_presidio() -> Path:

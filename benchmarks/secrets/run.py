@@ -16,14 +16,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # benchmarks/measure.py
+
+from measure import machine, offline_prefix
 from process_tree import Measurement, run_measured
 from scanners import TOOLS, WORK, install_peers, peer_env, tool_version
 from score import score
@@ -34,27 +35,6 @@ HERE = Path(__file__).resolve().parent
 CORPUS_DIR = WORK / "secrets-corpus"
 SPEED_TREE = WORK / "secrets-tree-100k"
 OUT = WORK / "secrets-out"
-
-
-def offline_prefix() -> list[str]:
-    """``unshare -n`` when this user may create a network namespace: every tool then runs without network."""
-    ok = shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], check=False).returncode == 0
-    return ["unshare", "-n"] if ok else []
-
-
-def machine() -> dict[str, Any]:
-    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), "0")  # fmt: skip
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())  # fmt: skip
-    return {
-        "cpus": len(os.sched_getaffinity(0)),
-        "cpu": cpu,
-        "memory_gb": round(int(memory) / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-        "network": "none (unshare -n)" if offline_prefix() else "host network",
-    }
 
 
 def run_tool(name: str, tree: Path, history: bool, label: str, timeout: float) -> dict[str, Any]:
