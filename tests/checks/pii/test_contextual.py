@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -147,6 +149,9 @@ def test_inline(text: str, expected: list[tuple[EntityType, str]]) -> None:
         ("DNI 12345678Z", None),  # the sample-form DNI
         ("+44 20 7183 8750", "phone"),  # international numbers are find_entities'
         ("(212) 555-0123", "phone"),  # reserved for fiction
+        ("555-0100", "phone"),  # the fiction range without an area code (it also fits the German plan)
+        ("555 0199", "mobile"),
+        ("1-212-555-0123", "phone_number"),
         ("12", "phone"),
     ],
 )
@@ -181,7 +186,7 @@ def test_overlapping_finds_keep_one() -> None:
 
 
 # --- PREFILTER: a necessary condition for inline finds, in a syntax Hyperscan accepts -----------------------------
-_PREFILTER = re.compile("|".join(f"(?:{pattern})" for pattern in PREFILTER), re.IGNORECASE)
+_PREFILTER = re.compile("|".join(f"(?:{pattern})" for pattern in PREFILTER), re.IGNORECASE | re.ASCII)
 
 
 @pytest.mark.parametrize("pattern", PREFILTER)
@@ -216,3 +221,70 @@ def test_text_no_prefilter_matches_yields_nothing_in_plain_fields() -> None:
         assert not _PREFILTER.search(text)
         assert find_contextual(Cell(text, "content")) == []
         assert find_contextual(Cell(text, None)) == []
+
+
+# Everyday phrases that hold a trigger word but no personal data: the prefilter must not flag them, or the scanner
+# analyses most lines of a chat corpus.
+ORDINARY = [
+    "Thanks for contacting customer support, how can I help?",
+    "Please contact Customer Support or open the Patient Portal.",
+    "log in to the patient portal first",
+    "The client library retries; tenant isolation is enforced; member functions are const.",
+    "Our latency budget is 200 ms at the 99th percentile",
+    "It took 35 ms. At peak it was 80 ms",
+    "Ms Excel opens the export",
+    "MR !1234 is ready for review",
+    "y = np.sin(x) + np.cos(x)",
+    "Sie hat nie gesagt, dass es regnet",
+    "She was born in a small town and moved to the city.",
+    "Happy birthday to the whole team!",
+    "Medical records are stored encrypted; the patient ID column is hashed.",
+    "The SSN field in the form must be masked. Build 4512 failed at 10:42.",
+    "name: str = field(default=None)",
+    "const name = user.name; name = input('Name: ')",
+    "After 12 epochs. What is the best way to tune it?",
+    "The meeting moved to 4:03 UTC. The Main Street branch opens at 9",
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_prefilter_does_not_flag_ordinary_text(text: str) -> None:
+    assert not _PREFILTER.search(text)
+    assert not _PREFILTER.search(json.dumps({"content": text}))
+
+
+# Inline positives with an accented capital, a tab or a line break: as JSON Lines (raw text with escapes) the prefilter
+# must still pass them, so the scanner's result does not depend on it.
+ESCAPED_CASES = [
+    "Hi, my name is Émile Zola and I need help",
+    "Patient\tGrace O'Brien was admitted",
+    "Name:\tPriya Raman",
+    "my name\nis Oluwaseun Adeyemi",
+    "DOB:\n12/03/1985",
+    "MRN:\t00482913",
+    "SSN:\n536221234",
+    "Ship to 742\tMaple Avenue, Springfield, IL 62704",
+    "Send it to 12 Rose Lane, Bristol\tBS5 3AB.",
+]
+
+
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_escaped_json_text_passes_the_prefilter(tmp_path: Path, ensure_ascii: bool) -> None:
+    from aispm.checks.pii.scanner import scan_dataset
+
+    path = tmp_path / "chat.jsonl"
+    texts = [text for text, _ in INLINE_CASES] + ESCAPED_CASES
+    rows = [json.dumps({"messages": [{"role": "user", "content": text}]}, ensure_ascii=ensure_ascii) for text in texts]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    for text in ESCAPED_CASES:
+        assert find_contextual(Cell(text, "content")), text
+    with_prefilter = scan_dataset(path, credentials=False)
+    without = scan_dataset(path, credentials=False, use_prefilter=False)
+    assert with_prefilter.entities == without.entities
+    assert sum(stats.count for stats in with_prefilter.entities.values()) >= len(texts)
+
+
+def test_a_role_introduces_only_a_known_given_name() -> None:
+    assert found("Customer Priya Raman called") == [(NAME, "Priya Raman")]
+    assert _PREFILTER.search("Customer Priya Raman called")
+    assert not _PREFILTER.search("Customer Success Team")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -251,3 +252,59 @@ def test_zstd_without_a_decoder_says_what_to_install(tmp_path: Path, monkeypatch
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # makes ``import pyarrow`` fail
     with pytest.raises(DatasetReadError, match="no zstd codec"):
         open_dataset(path, ReadLimits())
+
+
+# --- a stream that breaks off: everything decoded before the break is scanned, then the error says how far ---------
+MAILS = b"".join(
+    b'{"messages": [{"role": "user", "content": "write to kim.%d@gmail.com"}]}\n' % i for i in range(30_000)
+)
+PARTIAL_COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    ".gz": gzip.compress,
+    ".bz2": lambda data: bz2.compress(data, compresslevel=1),  # 100 kB blocks: a bzip2 block decodes only whole
+    ".xz": lzma.compress,
+}
+KINDS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
+
+
+@pytest.mark.parametrize("suffix", list(PARTIAL_COMPRESSORS))
+def test_big_reads_of_a_truncated_stream_keep_what_came_before(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / ("chat.jsonl" + suffix)
+    compressed = PARTIAL_COMPRESSORS[suffix](MAILS)
+    path.write_bytes(compressed[: len(compressed) * 6 // 10])
+    _, stream = open_dataset(path, ReadLimits())
+    with stream:
+        first = stream.read(4 << 20)  # more than the whole file holds: the gathered part comes back first ...
+        assert 0 < len(first) < len(MAILS) and MAILS.startswith(first)
+        with pytest.raises(DatasetReadError, match=f"{KINDS[suffix]} data is truncated"):
+            stream.read(4 << 20)  # ... and the next read reports the break
+
+
+@pytest.mark.parametrize("suffix", list(PARTIAL_COMPRESSORS))
+def test_scan_dataset_profiles_a_truncated_file_up_to_the_break(tmp_path: Path, suffix: str) -> None:
+    from aispm.checks.pii.entities import EntityType
+    from aispm.checks.pii.scanner import scan_dataset
+
+    path = tmp_path / ("chat.jsonl" + suffix)
+    compressed = PARTIAL_COMPRESSORS[suffix](MAILS)
+    path.write_bytes(compressed[: len(compressed) * 6 // 10])
+    profile = scan_dataset(path, credentials=False)
+    assert profile.error is not None
+    match = re.search(r"truncated after (\d+) decompressed bytes", profile.error)
+    assert match is not None
+    decoded = int(match.group(1))
+    assert len(MAILS) // 3 < decoded < len(MAILS)
+    assert profile.bytes == decoded
+    whole_lines = MAILS[:decoded].count(b"\n")  # the line cut by the break is not valid JSON: scanned as text
+    assert profile.entities[EntityType.EMAIL].count in (whole_lines, whole_lines + 1)
+
+
+def test_scan_dataset_profiles_a_corrupt_gzip_up_to_the_damage(tmp_path: Path) -> None:
+    from aispm.checks.pii.scanner import scan_dataset
+
+    data = bytearray(gzip.compress(MAILS))
+    data[len(data) // 2 : len(data) // 2 + 64] = b"\xa5" * 64
+    path = tmp_path / "chat.jsonl.gz"
+    path.write_bytes(bytes(data))
+    profile = scan_dataset(path, credentials=False)
+    assert profile.error is not None and profile.error.startswith("corrupt gzip data after")
+    assert profile.rows > 1000 and profile.has_personal_data

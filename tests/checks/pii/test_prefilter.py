@@ -6,6 +6,7 @@ import itertools
 import json
 
 import pytest
+from tests.checks.pii.ordinary_chat import ordinary_chat_lines
 
 from aispm.checks.pii import context
 from aispm.checks.pii.context import is_context_field
@@ -119,3 +120,31 @@ def test_ordinary_keys_are_not_field_hits(key: str) -> None:
 def test_unknown_backend_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown prefilter backend"):
         build_prefilter(backend="nope")
+
+
+# --- the prefilter must be rare on ordinary text, or the scanner analyses every line ------------------------------
+def test_hit_rate_on_an_ordinary_chat_corpus_is_low() -> None:
+    """Support and coding chats with no personal data: few lines may be flagged (measured, not timed)."""
+    lines = ordinary_chat_lines(3000)
+    for backend in ("hyperscan", "re"):
+        hits = build_prefilter(backend=backend).hit_lines("\n".join(lines))
+        assert len(hits) / len(lines) < 0.02, (backend, [lines[index][:200] for index in list(hits)[:5]])
+
+
+def test_code_with_double_colons_is_not_an_ipv6_hit() -> None:
+    prefilter = build_prefilter()
+    for code in ("std::vector<int> v;", "let v = Vec::new();", "Foo::bar()", "crate::fmt::Display"):
+        assert not prefilter.families(code) & ENTITIES, code
+    for address in ("ping ::1", "2001:db8::1", "fe80::1%eth0", "[2a00:1450::200e]:443", "::ffff:81.2.69.142"):
+        assert prefilter.families(address) & ENTITIES, address
+    text = "std::cout\n::1\nx"  # line starts and ends count as the edges of an address
+    assert build_prefilter(backend="hyperscan").hit_lines(text) == build_prefilter(backend="re").hit_lines(text)
+    assert set(build_prefilter().hit_lines(text)) == {1}
+
+
+def test_json_quoted_inside_a_string_has_no_field_keys() -> None:
+    prefilter = build_prefilter()
+    nested = json.dumps({"content": json.dumps({"name": "build", "phone": "x"})})
+    assert not prefilter.hit_lines(nested).get(0, 0) & FIELDS
+    escaped_key = json.dumps({"dob\u00e9": "x"})  # ensure_ascii: the key holds an escape after the word
+    assert prefilter.hit_lines(escaped_key).get(0, 0) & FIELDS

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 from aispm.checks.pii.readers.jsonl import read_json, read_jsonl
 from aispm.checks.pii.records import Cell, LineBlock, ReadLimits, ReadProgress
+from aispm.checks.pii.scanner import scan_dataset
 
 
 def cells_of(batches: object) -> list[Cell]:
@@ -69,7 +71,22 @@ def test_invalid_json_line_is_scanned_as_text_and_counted() -> None:
     assert len(cells) == 9 and cells[-1].line == 9
     assert progress.warnings is not None
     assert progress.warnings[0] == "line 2: not valid JSON, scanned as text"
-    assert progress.warnings[-1] == "8 lines that are not valid JSON were scanned as text"
+    assert progress.warnings[-1] == (
+        "8 of the lines parsed were not valid JSON and were scanned as text"
+        " (only lines where the prefilter saw a candidate are parsed)"
+    )
+
+
+def test_the_invalid_line_count_is_of_the_lines_parsed(tmp_path: Path) -> None:
+    """Lines the prefilter passes over are not parsed, so the warning counts (and says it counts) parsed lines."""
+    lines = [f"{{broken, mail kim.{i}@gmail.com" for i in range(7)] + ["{broken, nothing here"] * 20
+    path = tmp_path / "chat.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    prefiltered = scan_dataset(path, credentials=False)
+    everything = scan_dataset(path, credentials=False, use_prefilter=False)
+    assert prefiltered.warnings[-1].startswith("7 of the lines parsed were not valid JSON")
+    assert everything.warnings[-1].startswith("27 of the lines parsed were not valid JSON")
+    assert prefiltered.entities == everything.entities
 
 
 def test_truncated_last_line_is_kept_as_text() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.checks.secrets.keys import key
@@ -172,3 +174,72 @@ def test_stream_input_and_unknown_format() -> None:
 def test_missing_file_is_an_error_not_an_exception(tmp_path: Path) -> None:
     profile = scan_dataset(tmp_path / "absent.jsonl")
     assert profile.error is not None and not profile.has_personal_data
+
+
+def test_credentials_are_looked_for_only_around_anchors_with_the_same_result() -> None:
+    from aispm.checks.pii.scanner import _Credentials
+
+    lines = [f"step {n}: the export took {n % 60} seconds" for n in range(3000)]
+    lines[1200] = f"my key is {key('openai-project-key')} ok"
+    lines[2000:2004] = ["[gemini]", "model = 'flash'", "timeout = 30", f'api_key = "{key("google-gemini-api-key")}"']
+    lines[2500] = f"GEMINI_API_KEY={key('google-gemini-api-key', 2)}"
+    text = "\n".join(lines) + "\n"
+    credentials = _Credentials("notes.txt")
+    windows = list(credentials._windows(text))
+    assert sum(len(window) for _, window in windows) < len(text) // 10  # the engine sees a few lines, not the block
+    found = credentials.find(text)
+    assert found == credentials._find(text)  # the whole text at once: same keys, same lines
+    assert [line for line, _ in found] == [1201, 2004, 2501]
+
+
+# --- tables: a column's values are prefiltered together, and cells made only for the values flagged ---------------
+def _chat_table() -> Any:
+    import pyarrow as pa
+
+    texts = PERSONAL + DECOYS + CLEAN * 20
+    secret = key("openai-project-key")
+    messages = [
+        [{"role": "user", "content": text}, {"role": "assistant", "content": CLEAN[index % 3]}]
+        for index, text in enumerate(texts)
+    ]
+    messages[3][1]["content"] = f"line one\nmy key is {secret}\nthen mail kim.lee@gmail.com"  # breaks inside a value
+    rows = len(messages)
+    return pa.table(
+        {
+            "messages": pa.array(messages),
+            "dob": pa.array([dt.date(1980, 1, 1) + dt.timedelta(days=100 * i) for i in range(rows)], pa.date32()),
+            "ssn": pa.array([536221234 if i == 5 else None for i in range(rows)], pa.int64()),
+            "notes": pa.array([None if i % 2 else "" if i % 3 else "nothing here" for i in range(rows)]),
+            "meta": pa.array([[("source", "call +44 20 7183 8750")] if i == 7 else [] for i in range(rows)],
+                             pa.map_(pa.string(), pa.string())),
+        }
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "arrow"])
+def test_table_columns_give_the_same_result_with_and_without_the_prefilter(tmp_path: Path, fmt: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = _chat_table()
+    if fmt == "parquet":
+        path = tmp_path / "train.parquet"
+        pq.write_table(table, path, row_group_size=16)
+    else:
+        path = tmp_path / "data-00000-of-00001.arrow"
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+            for batch in table.to_batches(max_chunksize=10):
+                writer.write_batch(batch)
+    without = scan_dataset(path, use_prefilter=False, limits=ReadLimits(batch_cells=7))
+    with_hyperscan = scan_dataset(path, backend="hyperscan", limits=ReadLimits(batch_cells=7))
+    with_re = scan_dataset(path, backend="re")
+    assert without.error is None and without.rows == table.num_rows
+    assert with_hyperscan.entities == without.entities
+    assert {t: s.count for t, s in with_re.entities.items()} == {t: s.count for t, s in without.entities.items()}
+    assert with_hyperscan.cells_analysed < without.cells_analysed // 2  # the clean chat turns never became cells
+    counts = entity_counts(without)
+    assert counts["date-of-birth"] == table.num_rows + 1  # every value of the context column, and "date of birth is"
+    assert counts["us-ssn"] == 2 and counts["phone"] == 2  # the int64 ssn column and the map value
+    assert counts["credential"] == 1 and counts["email"] == 2
+    credential = without.entities[EntityType.CREDENTIAL].samples[0]
+    assert (credential.row, credential.field) == (4, "content")

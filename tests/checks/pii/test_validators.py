@@ -6,6 +6,7 @@ import pytest
 
 from aispm.checks.pii.validators import (
     card_issuer,
+    is_fictional_us_number,
     is_public_ip,
     is_real_email,
     is_valid_card,
@@ -205,3 +206,20 @@ def test_valid_phones(number: str, region: str | None) -> None:
 )
 def test_phone_decoys(number: str, region: str | None) -> None:
     assert not is_valid_phone(number, region)
+
+
+@pytest.mark.parametrize(
+    ("digits", "fictional"),
+    [
+        ("5550100", True),  # 555-0100 without an area code
+        ("5550199", True),
+        ("2125550123", True),
+        ("12125550199", True),  # with the trunk prefix
+        ("5550200", False),  # 555-0200 and up are ordinary numbers
+        ("2125550200", False),
+        ("2127365000", False),
+        ("55501", False),
+    ],
+)
+def test_fictional_us_numbers(digits: str, fictional: bool) -> None:
+    assert is_fictional_us_number(digits) is fictional

@@ -28,62 +28,19 @@ from aispm.checks.pii.entities import Entity, EntityType, find_entities, redact
 from aispm.checks.pii.national_ids import is_valid_aadhaar, is_valid_bsn, is_valid_ca_sin, is_valid_es_dni
 from aispm.checks.pii.ner import NamedEntityRecogniser, recognised_spans
 from aispm.checks.pii.records import Cell
-from aispm.checks.pii.validators import is_valid_nino, is_valid_phone, is_valid_ssn
+from aispm.checks.pii.validators import (
+    digits_only,
+    is_fictional_us_number,
+    is_valid_nino,
+    is_valid_phone,
+    is_valid_ssn,
+)
 
 OLDEST_BIRTH_YEAR = 1900
 MAX_NAME_WORDS = 4
 MAX_ADDRESS_CHARS = 200
 TRIGGER_REACH = 120  # how far before an inline value its keyword may start
 PHONE_REGIONS = ("US", "GB", "IN", "DE", "FR", "AU", "NL", "ES", "IT", "BR")
-
-# --- necessary conditions for inline finds (Hyperscan-compatible: no look-arounds, no back-references) ----------
-_STRONG_STREET = (
-    "street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|terrace|parkway|pkwy|highway|hwy|crescent"
-    "|place|pl|circle|cir|way|square|sq"
-)
-# Suffixes that are also everyday words ("rest", "view", "park"): an address only with a city/ZIP or postcode tail.
-_WEAK_STREET = (
-    "alley|bend|bridge|close|common|cove|creek|crossing|estates|gardens|glen|green|grove|heights|hill|hollow|loop"
-    "|manor|meadows?|mews|mill|mission|parade|park|pass|path|pike|plaza|point|ridge|row|run|springs?|trail|trl|valley"
-    "|view|vista|walk|wharf|wood|yard"
-)
-_DOB_TRIGGER = (
-    r"\bdob\b|\bd\.o\.b\b|\bdate of birth\b|\bbirth ?date\b|\bbirthday\b|\bborn\b|\bgeburtsdatum\b"
-    r"|\bfecha de nacimiento\b|\bdate de naissance\b"
-)
-_MRN_TRIGGER = (
-    r"\bmrn\b|\bmedical record\b|\bmed\.? ?rec\b|\bpatient (?:id|number|no|nr)\b|\bchart (?:number|no)\b"
-    r"|\bhospital (?:number|no)\b"
-)
-_ROLES = "patient|caller|customer|client|cardholder|applicant|tenant|employee|member|account holder"
-# "Ms" only with its full stop: "200 ms at p99" is everywhere in technical text.
-_NAME_TRIGGER = rf"\bmy name is\b|\bname\s*[:=]|\b(?:mr|mrs|dr)\.?\s+[a-z]|\bms\.\s*[a-z]|\b(?:{_ROLES})\s+[a-z]"
-_ID_TRIGGER = (
-    r"\bssn\b|\bsocial security\b|\bsin\b|\bsocial insurance\b|\baadh?aa?r\b|\bbsn\b|\bburgerservicenummer\b"
-    r"|\bcitizen service number\b|\bsofinummer\b|\bdni\b|\bnie\b|\bnif\b|\bnational insurance\b|\bnino\b"
-    r"|\bni (?:number|no)\b"
-)
-_ADDRESS_TRIGGERS = (
-    r"\d[a-z]?\s+(?:[a-z0-9'.-]+\s+){1,5}(?:" + _STRONG_STREET + r")\b",
-    r",\s*[a-z]{2}\s+\d{5}\b",  # ", IL 62704": a US city, state and ZIP tail
-    r"\b[a-z]{1,2}\d[a-z0-9]?\s*\d[a-z]{2}\b",  # a UK postcode tail
-)
-PREFILTER: tuple[str, ...] = (_DOB_TRIGGER, _MRN_TRIGGER, _NAME_TRIGGER, _ID_TRIGGER, *_ADDRESS_TRIGGERS)
-"""Patterns (matched case-insensitively) one of which a text must match to hold an inline contextual entity."""
-
-
-def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
-
-
-# The PREFILTER patterns that stand for each inline entity type.
-_TRIGGER_OF: dict[EntityType, re.Pattern[str]] = {
-    EntityType.DATE_OF_BIRTH: _any_of((_DOB_TRIGGER,)),
-    EntityType.MEDICAL_RECORD_NUMBER: _any_of((_MRN_TRIGGER,)),
-    EntityType.PERSON_NAME: _any_of((_NAME_TRIGGER,)),
-    EntityType.POSTAL_ADDRESS: _any_of(_ADDRESS_TRIGGERS),
-}
-_ID_TRIGGER_PATTERN = _any_of((_ID_TRIGGER,))
 
 
 # --- vocabularies --------------------------------------------------------------------------------------------------
@@ -98,6 +55,80 @@ class _NameWords:
 def _name_words() -> _NameWords:
     data = yaml.safe_load(resources.files("aispm.checks.pii").joinpath("names.yaml").read_text(encoding="utf-8"))
     return _NameWords(*(frozenset(str(data[key]).split()) for key in ("given", "not_name", "placeholder")))
+
+
+# --- necessary conditions for inline finds (Hyperscan-compatible: no look-arounds, no back-references) ----------
+# Matched case-insensitively, so a letter that must be a capital is written ``(?-i:[A-Z])``: "customer support",
+# "patient portal" and "sin(x)" are everywhere in chat and code, "Customer Priya" and "SIN 441 ..." are not.  The
+# block prefilter also runs on raw JSON Lines, where a tab, a newline or an accented capital inside a string is an
+# escape (``\t``, ``\n``, ``\u00c9``): the gaps and capitals below accept those too, so a line never passes as a
+# decoded cell yet fails as raw text.
+_STRONG_STREET = (
+    "street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|terrace|parkway|pkwy|highway|hwy|crescent"
+    "|place|pl|circle|cir|way|square|sq"
+)
+# Suffixes that are also everyday words ("rest", "view", "park"): an address only with a city/ZIP or postcode tail.
+_WEAK_STREET = (
+    "alley|bend|bridge|close|common|cove|creek|crossing|estates|gardens|glen|green|grove|heights|hill|hollow|loop"
+    "|manor|meadows?|mews|mill|mission|parade|park|pass|path|pike|plaza|point|ridge|row|run|springs?|trail|trl|valley"
+    "|view|vista|walk|wharf|wood|yard"
+)
+_BLANK = r"(?:[ \t]|\\t)"  # a space or tab, raw or JSON-escaped
+_SPACE = r"(?:\s|\\[nrt])"  # any white space, raw or JSON-escaped
+_CAPITAL = r"(?:(?-i:[A-Z])|[^\x00-\x7f]|\\u00[cdCD])"  # an upper-case letter, À-Þ included (as UTF-8 or escaped)
+_GAP = r"(?:[^a-z0-9\n]|\\[nrt])"  # punctuation or white space (raw or JSON-escaped) between a keyword and its value
+_DATE_START = r"(?:[0-9]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+_DOB_WORDS = (
+    r"\bdob\b|\bd\.o\.b\b|\bdate of birth\b|\bbirth ?date\b|\bbirthday\b|\bborn\b|\bgeburtsdatum\b"
+    r"|\bfecha de nacimiento\b|\bdate de naissance\b"
+)
+# The keyword, then only punctuation, white space and up to three of "is/was/on/the/of" before the date opens.
+_DOB_TRIGGER = rf"(?:{_DOB_WORDS}){_GAP}*(?:(?:is|was|on|the|of){_GAP}*){{0,3}}{_DATE_START}"
+_MRN_WORDS = (
+    r"\bmrn\b|\bmedical record\b|\bmed\.? ?rec\b|\bpatient (?:id|number|no|nr)\b|\bchart (?:number|no)\b"
+    r"|\bhospital (?:number|no)\b"
+)
+# The keyword, punctuation and "number"/"is", then the value: every record number has five digits in a row.
+_MRN_TRIGGER = rf"(?:{_MRN_WORDS})(?:{_GAP}|number|no|nr|num|is)*(?:[a-z]{{1,4}}[-#]?)?[0-9]{{5}}"
+_ROLES = "patient|caller|customer|client|cardholder|applicant|tenant|employee|member|account holder"
+# "Ms" only with its full stop: "200 ms at p99" is everywhere in technical text.
+_NAME_TRIGGER = (
+    rf"(?:\bmy{_SPACE}+name{_SPACE}+is|\b(?-i:Mrs?|Dr)\.?|\b(?-i:Ms)\.){_BLANK}+{_CAPITAL}"
+    rf"|\bname{_BLANK}*[:=]{_BLANK}*{_CAPITAL}"
+    # After a role ("Customer Support", "Patient Portal") only a known given name starts a name: see _name_inline.
+    rf"|\b(?:{_ROLES}){_BLANK}+(?:{'|'.join(sorted(_name_words().given))})\b"
+)
+# Acronyms that are also words ("sin(x)", German "nie") count only in capitals, as the inline detectors want them.
+_ID_TRIGGER = (
+    r"(?:\bssn\b|\bsocial security\b|\b(?-i:SIN|BSN|DNI|NIE|NIF)\b|\bsocial insurance\b|\baadh?aa?r\b"
+    r"|\bburgerservicenummer\b|\bcitizen service number\b|\bsofinummer\b|\bdocumento nacional de identidad\b"
+    r"|\bnational insurance\b|\bnino\b|\bni (?:number|no)\b)"
+    rf"(?:{_GAP}|number|no|nr|num|card|is)*(?:[a-z]{{1,2}}[ -]?)?[0-9]"  # then the id: "JG 10 ...", "X-1234567L"
+)
+_ADDRESS_TRIGGERS = (
+    # A house number, one to five capitalised (or ordinal) words, a capitalised street suffix: "742 Maple Avenue".
+    rf"[0-9][a-z]?(?:-[0-9]{{1,4}})?(?:{_BLANK}+(?:(?-i:[A-Z][a-z']*\.?)|[0-9]{{1,3}}(?:st|nd|rd|th))){{1,5}}{_BLANK}+"
+    rf"(?-i:{'|'.join(word.title() for word in _STRONG_STREET.split('|'))})\b",
+    rf"[a-z],{_BLANK}*(?-i:[A-Z]{{2}}){_BLANK}+[0-9]{{5}}",  # ", Springfield, IL 62704": a US city, state and ZIP
+    rf"[a-z],?{_BLANK}+(?-i:[A-Z]{{1,2}}[0-9][A-Z0-9]?){_BLANK}*[0-9](?-i:[A-Z]{{2}})",  # "Bristol BS5 3AB"
+)
+PREFILTER: tuple[str, ...] = (_DOB_TRIGGER, _MRN_TRIGGER, _NAME_TRIGGER, _ID_TRIGGER, *_ADDRESS_TRIGGERS)
+"""Patterns (matched case-insensitively, ASCII rules) one of which a text must match to hold an inline entity."""
+
+
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    # ASCII rules as in the block prefilter, so that ``\b`` and the classes mean the same in both places.
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE | re.ASCII)
+
+
+# The PREFILTER patterns that stand for each inline entity type.
+_TRIGGER_OF: dict[EntityType, re.Pattern[str]] = {
+    EntityType.DATE_OF_BIRTH: _any_of((_DOB_TRIGGER,)),
+    EntityType.MEDICAL_RECORD_NUMBER: _any_of((_MRN_TRIGGER,)),
+    EntityType.PERSON_NAME: _any_of((_NAME_TRIGGER,)),
+    EntityType.POSTAL_ADDRESS: _any_of(_ADDRESS_TRIGGERS),
+}
+_ID_TRIGGER_PATTERN = _any_of((_ID_TRIGGER,))
 
 
 # --- dates of birth ------------------------------------------------------------------------------------------------
@@ -123,7 +154,7 @@ _TIME_TAIL = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)
 _DATE_VALUE = re.compile(
     r"\s*(" + _DATE + r"|(?P<cy>(?:19|20)\d{2})(?P<cm>\d{2})(?P<cd>\d{2}))" + _TIME_TAIL + r"\s*", re.IGNORECASE
 )
-_DOB_INLINE = re.compile(rf"(?i:{_DOB_TRIGGER})[\s:=,.\-()\"'#]*(?:(?:is|was|on|the|of|:)\b[\s:=,.\-()\"']*){{0,3}}")
+_DOB_INLINE = re.compile(rf"(?i:{_DOB_WORDS})[\s:=,.\-()\"'#]*(?:(?:is|was|on|the|of|:)\b[\s:=,.\-()\"']*){{0,3}}")
 
 
 def _year(text: str) -> int:
@@ -185,7 +216,7 @@ def _dob_inline(text: str) -> Iterator[tuple[int, int, EntityType]]:
 _MRN_VALUE = r"(?:[A-Z]{1,4}[-#]?)?\d{5,12}(?:-\d{1,3}|-?[A-Z])?"
 _MRN_FIELD = re.compile(r"\s*(" + _MRN_VALUE + r")\s*")
 _MRN_INLINE = re.compile(
-    rf"(?i:{_MRN_TRIGGER})(?i:\s*(?:number|no|nr|num|#)\b)?[\s:#=.\-]*(?:(?i:is)\s+)?(?<![\w-])({_MRN_VALUE})(?![\w-])"
+    rf"(?i:{_MRN_WORDS})(?i:\s*(?:number|no|nr|num|#)\b)?[\s:#=.\-]*(?:(?i:is)\s+)?(?<![\w-])({_MRN_VALUE})(?![\w-])"
 )
 _REPEATED = re.compile(r"(\d)\1+")
 _RUNS = ("0123456789", "1234567890", "9876543210")
@@ -327,7 +358,12 @@ _NATIONAL_PHONE_VALUE = re.compile(r"\s*(\(?\d[\d ().-]{5,18}\d)\s*")
 
 @lru_cache(maxsize=65_536)
 def _is_national_phone(value: str) -> bool:
-    """Valid in the first region whose numbering plan fits it, and not a number that region keeps for fiction."""
+    """Valid in the first region whose numbering plan fits it, and not a number that region keeps for fiction.
+
+    ``555-0100`` fits the German plan as well, but a bare 555-01xx is the NANP's fiction range, whatever else it fits.
+    """
+    if is_fictional_us_number(digits_only(value)):
+        return False
     for region in PHONE_REGIONS:
         try:
             number = phonenumbers.parse(value, region)
@@ -422,11 +458,15 @@ def _inline(text: str) -> list[tuple[int, int, EntityType]]:
     for keywords, detector in _INLINE_DETECTORS:
         if any(keyword in lowered for keyword in keywords):
             spans.extend(detector(text))
+    if not spans:
+        return spans
     # The PREFILTER promise, kept even if a detector outgrew its pattern: a keyword sits just before every value.
+    # The scanner prefilters cells with their line breaks made spaces (one cell, one line), so the check does too.
+    flat = text.replace("\n", " ")
     return [
         (start, end, entity_type)
         for start, end, entity_type in spans
-        if _TRIGGER_OF.get(entity_type, _ID_TRIGGER_PATTERN).search(text, max(0, start - TRIGGER_REACH), end)
+        if _TRIGGER_OF.get(entity_type, _ID_TRIGGER_PATTERN).search(flat, max(0, start - TRIGGER_REACH), end)
     ]
 
 

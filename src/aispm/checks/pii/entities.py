@@ -117,7 +117,8 @@ _NATIONAL_PHONE = re.compile(
 )
 # Necessary conditions for the dataset scanner's block prefilter (:mod:`.prefilter`): a text in which none of these
 # occurs holds no entity that :func:`find_entities` reports (without ``phone_region``).  Hyperscan-compatible (no
-# look-arounds or back-references), ASCII only, never across a line end; the bool says "case-insensitive".  Raw JSON
+# look-arounds or back-references), ASCII only, never across a line end (``^`` and ``$`` match at every line end);
+# the bool says "case-insensitive".  Raw JSON
 # text is prefiltered too: no character these need is ever escaped by a JSON writer.
 _HEX = "[0-9A-Fa-f]"
 PREFILTER_PATTERNS: dict[EntityType, tuple[tuple[str, bool], ...]] = {
@@ -131,8 +132,12 @@ PREFILTER_PATTERNS: dict[EntityType, tuple[tuple[str, bool], ...]] = {
     EntityType.UK_NINO: ((r"[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]", False),),
     EntityType.IP_ADDRESS: (
         (r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}", False),
-        # A valid IPv6 address either has all eight groups or a "::" next to a group.
-        (f"{_HEX}::|::{_HEX}|(?:{_HEX}{{1,4}}:){{7}}{_HEX}", False),
+        # A valid IPv6 address either has all eight groups or a "::"; the run of hex digits and colons around that
+        # "::" stands alone (``std::vector``, ``Vec::new`` are code).  ``^``/``$`` are line ends (multi-line mode).
+        (
+            f"(?:{_HEX}{{1,4}}:){{7}}{_HEX}|(?:^|[^0-9A-Za-z_.:\n])[0-9A-Fa-f:]*::[0-9A-Fa-f:]*(?:[^0-9A-Za-z_:\n]|$)",
+            False,
+        ),
     ),
     EntityType.PHONE: ((r"\+[0-9][0-9 ().-]{6,20}[0-9]", False),),
 }

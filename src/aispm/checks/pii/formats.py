@@ -109,7 +109,7 @@ def open_dataset(path: Path, limits: ReadLimits) -> tuple[str, BinaryIO]:
         source = _decompressor(actual, raw)
         limit = limits.max_bytes if limits.max_bytes is not None else DEFAULT_MAX_DECOMPRESSED_BYTES
         stream = DecompressedStream(source, raw, actual, limit)
-        return fmt, cast(BinaryIO, io.BufferedReader(stream, STREAM_BUFFER_BYTES))
+        return fmt, cast(BinaryIO, PartialReader(stream, STREAM_BUFFER_BYTES))
     except BaseException:
         raw.close()
         raise
@@ -117,6 +117,8 @@ def open_dataset(path: Path, limits: ReadLimits) -> tuple[str, BinaryIO]:
 
 class _Source(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...
+
+    def read1(self, size: int = ..., /) -> bytes: ...
 
     def close(self) -> None: ...
 
@@ -153,41 +155,38 @@ def _read_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
-class DecompressedStream(io.RawIOBase):
-    """Raw stream over a decompressor that counts its output, stops at ``limit`` and turns corruption into
-    :class:`DatasetReadError` (whose progress has ``bytes`` = decompressed bytes returned before)."""
+class DecompressedStream:
+    """Chunks from a decompressor: counts its output, stops at ``limit`` and turns corruption into
+    :class:`DatasetReadError` (whose progress has ``bytes`` = decompressed bytes returned before).
+
+    Each chunk is one ``read1`` of the decompressor (one step over the compressed input), never a loop of them: a
+    loop that meets a truncated or corrupt stream would raise and drop everything it had decoded so far.
+    """
 
     def __init__(self, source: _Source, raw: BinaryIO, kind: str, limit: int) -> None:
-        super().__init__()
         self._source = source
         self._raw = raw
         self.kind = kind
         self.limit = limit
         self.produced = 0
+        self.closed = False
         self._errors = _read_errors()
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
-        want = len(buffer)
-        if want == 0:
-            return 0
+    def read_chunk(self, want: int) -> bytes:
+        """Up to ``want`` (> 0) more bytes, ``b""`` at the end of the data."""
         room = self.limit - self.produced
         if room <= 0:
             if self._read(1):
                 message = f"stopped after {self.produced} decompressed bytes (limit {self.limit})"
                 raise DatasetReadError(message, ReadProgress(bytes=self.produced, stopped=message))
-            return 0
+            return b""
         data = self._read(min(want, room))
-        size = len(data)
-        buffer[:size] = data
-        self.produced += size
-        return size
+        self.produced += len(data)
+        return data
 
     def _read(self, size: int) -> bytes:
         try:
-            return bytes(self._source.read(size))
+            return bytes(self._source.read1(size))
         except DatasetReadError:
             raise
         except EOFError:
@@ -198,8 +197,63 @@ class DecompressedStream(io.RawIOBase):
 
     def close(self) -> None:
         if not self.closed:
+            self.closed = True
             try:
                 self._source.close()
             finally:
                 self._raw.close()
-        super().close()
+
+
+class PartialReader(io.BufferedIOBase):
+    """``read(n)`` over a :class:`DecompressedStream` that hands over every byte decoded before a break.
+
+    A sized read that meets truncated or corrupt data returns what it gathered, and the *next* read raises the
+    error; ``io.BufferedReader`` would raise at once and lose the gathered bytes (up to a whole block of the file).
+    """
+
+    def __init__(self, stream: DecompressedStream, chunk_bytes: int) -> None:
+        super().__init__()
+        self._stream = stream
+        self._chunk = max(1, chunk_bytes)
+        self._error: DatasetReadError | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._gather(size, whole=True)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._gather(size, whole=False)
+
+    def _gather(self, size: int | None, *, whole: bool) -> bytes:
+        if self.closed:
+            raise ValueError("read of closed file")
+        if self._error is not None:
+            raise self._error
+        parts: list[bytes] = []
+        total = 0
+        unbounded = size is None or size < 0
+        while unbounded or total < cast(int, size):
+            want = self._chunk if unbounded else min(self._chunk, cast(int, size) - total)
+            try:
+                data = self._stream.read_chunk(want)
+            except DatasetReadError as error:
+                if not parts or unbounded:  # "everything" cannot be handed over in part
+                    raise
+                self._error = error
+                break
+            if not data:
+                break
+            parts.append(data)
+            total += len(data)
+            if not whole:
+                break
+        return b"".join(parts)
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._stream.close()
+            finally:
+                super().close()

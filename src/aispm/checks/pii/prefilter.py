@@ -7,7 +7,8 @@ database that answers, for a block of many lines, which lines match and which fa
 
 Backends: Hyperscan (``hyperscan`` module, the ``fast`` extra) scans the UTF-8 bytes of a block at several GB/s;
 without it one combined ``re`` does the same work more slowly.  Patterns are ASCII and never span a line, and
-``re`` runs with ``re.ASCII``, so both backends report the same lines with the same families.
+``re`` runs with ``re.ASCII``, so both backends report the same lines with the same families (both in multi-line
+mode: ``^`` and ``$`` match at line ends).
 """
 
 from __future__ import annotations
@@ -42,8 +43,11 @@ FIELD_KEY_WORDS = (
 )  # fmt: skip
 _SEPARATED = (r"d[ _.-]?o[ _.-]?b", r"ni[ _.-]?n", r"id[ _.-]?card")
 """Key words people also write with separators inside (``D.O.B``, ``NI_No``, ``id-card``)."""
-FIELD_KEY_PATTERN = "(?:" + "|".join((*map(re.escape, FIELD_KEY_WORDS), *_SEPARATED)) + ')[^"\\n]*"[ \\t]*:'
-"""A JSON key containing one of the words, closed and followed by its colon: ``"patient_dob": ``."""
+FIELD_KEY_PATTERN = (
+    "(?:" + "|".join((*map(re.escape, FIELD_KEY_WORDS), *_SEPARATED)) + r')(?:[^"\\\n]|\\u[0-9A-Fa-f]{4})*"[ \t]*:'
+)
+"""A JSON key containing one of the words, closed and followed by its colon: ``"patient_dob": ``.  Not a key of JSON
+quoted inside a string (``{\\"name\\": ...}`` in a chat message): an escaped quote does not close a key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +102,12 @@ class RegexPrefilter:
         def wrap(pattern: PrefilterPattern) -> str:
             return f"(?i:{pattern.expression})" if pattern.caseless else f"(?:{pattern.expression})"
 
-        self._any = re.compile("|".join(wrap(p) for p in patterns), re.ASCII) if patterns else None
+        flags = re.ASCII | re.MULTILINE
+        self._any = re.compile("|".join(wrap(p) for p in patterns), flags) if patterns else None
         by_family: dict[int, list[str]] = {}
         for pattern in patterns:
             by_family.setdefault(pattern.family, []).append(wrap(pattern))
-        self._families = [(family, re.compile("|".join(parts), re.ASCII)) for family, parts in by_family.items()]
+        self._families = [(family, re.compile("|".join(parts), flags)) for family, parts in by_family.items()]
 
     def families(self, text: str) -> int:
         mask = 0
@@ -150,7 +155,9 @@ class HyperscanPrefilter:
             expressions=[pattern.expression.encode("ascii") for pattern in patterns],
             ids=list(range(len(patterns))),
             elements=len(patterns),
-            flags=[module.HS_FLAG_CASELESS if pattern.caseless else 0 for pattern in patterns],
+            flags=[
+                module.HS_FLAG_MULTILINE | (module.HS_FLAG_CASELESS if pattern.caseless else 0) for pattern in patterns
+            ],
         )
         self._database = database
 

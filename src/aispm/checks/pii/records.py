@@ -3,7 +3,8 @@
 A reader turns one dataset file (CSV, JSON Lines, Parquet ...) into batches of :class:`Cell`; the scanner never
 knows the format.  Line-oriented formats may instead hand over a :class:`LineBlock` -- many raw lines at once and a
 function that makes cells of one line -- so that the scanner can prefilter the raw text and parse only the lines
-where something might be (most lines of a fine-tuning corpus hold nothing personal).
+where something might be (most lines of a fine-tuning corpus hold nothing personal); table formats hand over a
+:class:`ColumnBlock` of a column's values for the same reason.
 
 Readers stream: they hold one batch at a time, stop after ``limits.sample_rows`` rows when sampling, and on bad
 input raise :class:`DatasetReadError` saying how far they got; cells already yielded still count.
@@ -43,7 +44,32 @@ class LineBlock:
     cells: Callable[[str, int], list[Cell]]
 
 
-Batch = list[Cell] | LineBlock
+@dataclass(frozen=True, slots=True)
+class ColumnBlock:
+    """``size`` values of one table column (or nested leaf) named ``field``, one per line of ``text`` (a line break
+    inside a value made a space); ``cell(index)`` makes the cell of the value on line ``index`` (0-based), ``None``
+    for an empty value.
+
+    Like :class:`LineBlock`, it lets the scanner prefilter many values at once and make cells only for the few it
+    flags (most values of a chat column hold nothing personal).  Iterating gives every cell.
+    """
+
+    text: str
+    size: int
+    field: str | None
+    cell: Callable[[int], Cell | None]
+
+    def __iter__(self) -> Iterator[Cell]:
+        for index in range(self.size):
+            cell = self.cell(index)
+            if cell is not None:
+                yield cell
+
+    def __len__(self) -> int:
+        return self.size
+
+
+Batch = list[Cell] | LineBlock | ColumnBlock
 
 
 @dataclass(frozen=True, slots=True)

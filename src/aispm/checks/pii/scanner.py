@@ -15,7 +15,7 @@ profiled as far as it was read, with the error.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -24,7 +24,15 @@ from aispm.checks.pii.context import FieldKind, field_kind, is_context_field
 from aispm.checks.pii.entities import Entity, EntityType, find_entities
 from aispm.checks.pii.prefilter import ALL_FAMILIES, CONTEXTUAL, ENTITIES, Prefilter, build_prefilter
 from aispm.checks.pii.readers import reader_for
-from aispm.checks.pii.records import Batch, Cell, DatasetReadError, LineBlock, ReadLimits, ReadProgress
+from aispm.checks.pii.records import (
+    Batch,
+    Cell,
+    ColumnBlock,
+    DatasetReadError,
+    LineBlock,
+    ReadLimits,
+    ReadProgress,
+)
 from aispm.model import JSONValue
 
 MAX_SAMPLES = 5
@@ -142,16 +150,54 @@ def _load_contextual() -> ContextualFinder | None:
 
 
 class _Credentials:
-    """The secrets engine over dataset text: every non-decoy key as a CREDENTIAL with the secrets redaction."""
+    """The secrets engine over dataset text: every non-decoy key as a CREDENTIAL with the secrets redaction.
+
+    The engine tries a key type's pattern over its whole input once one of its anchors occurs anywhere in it; over
+    a 4 MB block of a corpus that mentions a key now and then, that is most of the scan time.  So the engine gets
+    only the lines around anchor hits: a key sits on an anchor's line (or, for key types that need context words,
+    within ``within`` lines of one), and its context within ``within`` lines of the key.
+    """
 
     def __init__(self, path: str) -> None:
         from aispm.checks.secrets.engine import default_engine
 
         self.path = path
         self.engine = default_engine()
+        widest = max((kt.context.within for kt in self.engine.pack.key_types if kt.context), default=5)
+        self.reach = 2 * widest + 2
 
     def find(self, text: str) -> list[tuple[int, str]]:
         """``(line, redacted)`` of each key in ``text`` (line 1-based within ``text``)."""
+        found: list[tuple[int, str]] = []
+        for first_line, window in self._windows(text):
+            found.extend((first_line + line - 1, redacted) for line, redacted in self._find(window))
+        return found
+
+    def _windows(self, text: str) -> Iterator[tuple[int, str]]:
+        """``(first line, text)`` of the runs of lines within ``reach`` lines of an anchor hit."""
+        hits = self.engine.prefilter.scan(text)
+        if not hits:
+            return
+        if hits.saturated:  # an anchor on every other line: windows would not save anything
+            yield 1, text
+            return
+        spans: list[list[int]] = []
+        for offset in sorted(offset for offsets in hits.offsets.values() for offset in offsets):
+            if spans and offset < spans[-1][1]:
+                continue
+            low = _lines_before(text, offset, self.reach)
+            high = _lines_after(text, offset, self.reach)
+            if spans and low <= spans[-1][1]:
+                spans[-1][1] = high
+            else:
+                spans.append([low, high])
+        line, counted_to = 1, 0
+        for low, high in spans:
+            line += text.count("\n", counted_to, low)
+            counted_to = low
+            yield line, text[low:high]
+
+    def _find(self, text: str) -> list[tuple[int, str]]:
         from aispm.checks.secrets.analyser import prefix_length
         from aispm.checks.secrets.decoys import judge
         from aispm.checks.secrets.extract import Segment
@@ -168,6 +214,27 @@ class _Credentials:
             shown = redact(candidate.secret, prefix_length(key_type, candidate.secret))
             found.append((candidate.line, f"{key_type.provider_name} {key_type.key_type}: {shown}"))
         return found
+
+
+def _lines_before(text: str, offset: int, count: int) -> int:
+    """Start of the line ``count`` lines before the one holding ``offset``."""
+    start = text.rfind("\n", 0, offset) + 1
+    for _ in range(count):
+        if start == 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    return start
+
+
+def _lines_after(text: str, offset: int, count: int) -> int:
+    """End (after its line break) of the line ``count`` lines after the one holding ``offset``."""
+    end = offset
+    for _ in range(count + 1):
+        found = text.find("\n", end)
+        if found < 0:
+            return len(text)
+        end = found + 1
+    return end
 
 
 class DatasetScanner:
@@ -206,6 +273,8 @@ class DatasetScanner:
     def scan_batch(self, batch: Batch) -> None:
         if isinstance(batch, LineBlock):
             self._scan_block(batch)
+        elif isinstance(batch, ColumnBlock):
+            self._scan_column(batch)
         else:
             self._scan_cells(batch)
 
@@ -227,6 +296,24 @@ class DatasetScanner:
         if self.credentials is not None:
             for line, redacted in self.credentials.find(text):
                 self._record(EntityType.CREDENTIAL, SampleLocation(line=block.first_line + line - 1), redacted)
+
+    def _scan_column(self, block: ColumnBlock) -> None:
+        """One prefilter pass over a column's values; cells only for those it flags (all of a context field)."""
+        if self.prefilter is None or (block.field and is_context_field(block.field)):
+            hits: dict[int, int] = dict.fromkeys(range(block.size), ALL_FAMILIES)
+        else:
+            hits = self.prefilter.hit_lines(block.text)
+        for index in sorted(hits):
+            cell = block.cell(index) if index < block.size else None
+            if cell is not None:
+                self._analyse(cell, hits[index])
+        if self.credentials is not None:
+            for line, redacted in self.credentials.find(block.text):
+                cell = block.cell(line - 1)
+                location = (
+                    SampleLocation(cell.line, cell.row, cell.field) if cell else SampleLocation(field=block.field)
+                )
+                self._record(EntityType.CREDENTIAL, location, redacted)
 
     def _scan_cells(self, cells: list[Cell]) -> None:
         if not cells:

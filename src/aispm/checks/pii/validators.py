@@ -77,8 +77,9 @@ _NINO_BAD_SECOND = frozenset("DFIOQUV")
 _NINO_BAD_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 _NINO_SHAPE = re.compile(r"[A-Z]{2}\d{6}[A-D]?")
 _IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
-# 555-01xx numbers are reserved for fiction and examples in the North American numbering plan.
-_FICTIONAL_US_NUMBER = re.compile(r"\d{3}55501\d{2}")
+# 555-01xx numbers are reserved for fiction and examples in the North American numbering plan, with or without
+# their area code (and trunk prefix 1).
+_FICTIONAL_US_NUMBER = re.compile(r"(?:1?\d{3})?55501\d{2}")
 # 123-4567, 000000: keyboard-run and repeated digits are placeholders, not someone's number.
 _PLACEHOLDER_DIGITS = re.compile(r"1234567|2345678|3456789|9876543|(\d)\1{5}")
 # Ofcom's ranges for drama and documentation (020 7946 0xxx, 07700 900xxx, 0113 496 0xxx, ...).
@@ -195,6 +196,11 @@ def is_public_ip(value: str) -> bool:
     return address.is_global and not address.is_multicast
 
 
+def is_fictional_us_number(digits: str) -> bool:
+    """``555-0123``, ``(212) 555-0123``, ``1 212 555 0123`` as digits: a North American number kept for fiction."""
+    return _FICTIONAL_US_NUMBER.fullmatch(digits) is not None
+
+
 @lru_cache(maxsize=65_536)  # phonenumbers is the slow step; chat corpora repeat the same numbers
 def is_valid_phone(value: str, default_region: str | None = None) -> bool:
     """A number its country's numbering plan allows (via ``phonenumbers``), not a range reserved for fiction.
@@ -211,5 +217,5 @@ def is_valid_phone(value: str, default_region: str | None = None) -> bool:
     if _PLACEHOLDER_DIGITS.search(national):
         return False
     if parsed.country_code == 1:
-        return _FICTIONAL_US_NUMBER.fullmatch(national) is None
+        return not is_fictional_us_number(national)
     return parsed.country_code != 44 or _FICTIONAL_UK_NUMBER.fullmatch(national) is None

@@ -19,13 +19,14 @@ pyarrow is imported here only, when such a file is scanned.
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 import tempfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from aispm.checks.pii.context import is_context_field
-from aispm.checks.pii.records import Cell, DatasetReadError, ReadLimits, ReadProgress
+from aispm.checks.pii.records import Batch, Cell, ColumnBlock, DatasetReadError, ReadLimits, ReadProgress
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -50,7 +51,7 @@ _ARROW_FILE_MAGIC = b"ARROW1"
 _FEATHER_V1_MAGIC = b"FEA1"
 
 
-def read_parquet(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> Iterator[list[Cell]]:
+def read_parquet(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> Iterator[Batch]:
     """Cells of the text columns of a Parquet file, row group by row group."""
     source = _seekable(stream, progress)
     try:
@@ -60,7 +61,7 @@ def read_parquet(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -
             source.close()
 
 
-def _parquet_cells(source: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> Iterator[list[Cell]]:
+def _parquet_cells(source: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> Iterator[Batch]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -104,7 +105,7 @@ def _parquet_cells(source: BinaryIO, limits: ReadLimits, progress: ReadProgress)
             yield from rows.cells(batch)
 
 
-def read_arrow(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> Iterator[list[Cell]]:
+def read_arrow(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> Iterator[Batch]:
     """Cells of the text columns of an Arrow IPC stream or file (Feather v2, Hugging Face ``.arrow``)."""
     import pyarrow as pa
     import pyarrow.ipc
@@ -150,7 +151,6 @@ class _Rows:
         self._context_names: dict[str, bool] = {}
         self._deep_warned = False
         self.columns = [field.name for field in schema if self._wanted(field.type, field.name, 0)]
-        self._pending: list[Cell] = []
 
     # --- which columns ---
 
@@ -190,11 +190,13 @@ class _Rows:
 
     # --- cells ---
 
-    def cells(self, batch: pa.RecordBatch) -> Iterator[list[Cell]]:
-        """The cells of ``batch`` in lists of about ``limits.batch_cells``; updates progress.
+    def cells(self, batch: pa.RecordBatch) -> Iterator[Batch]:
+        """The values of ``batch``, column by column (leaf by leaf for nested columns); updates progress.
 
-        Within each slice of :data:`ROWS_PER_BATCH` rows, cells come column by column (leaf by leaf for nested
-        columns): flattening in Arrow instead of walking Python objects is what makes Parquet fast to read.
+        Each leaf of a slice of :data:`ROWS_PER_BATCH` rows comes as :class:`ColumnBlock` s of at most
+        ``limits.batch_cells`` values: flattening in Arrow instead of walking Python objects, and making cells only
+        for the values the scanner's prefilter flags, is what makes Parquet fast to read.  Maps (whose keys name
+        their values) are walked as Python objects and come as lists of cells.
         """
         limits, progress = self.limits, self.progress
         count = batch.num_rows
@@ -206,28 +208,26 @@ class _Rows:
             part = batch.slice(offset, ROWS_PER_BATCH)
             first = progress.rows + offset + 1
             for name in names:
-                self._column_cells(part.column(name), name, first, self._pending)
-                while len(self._pending) >= limits.batch_cells:
-                    yield self._pending[: limits.batch_cells]
-                    del self._pending[: limits.batch_cells]
+                yield from self._column_batches(part.column(name), name, first)
         progress.rows += count
         progress.bytes += batch.nbytes
         if limits.sample_rows is not None and progress.rows >= limits.sample_rows:
             progress.stopped, self.done = f"sampled first {limits.sample_rows} rows", True
         elif limits.max_bytes is not None and progress.bytes >= limits.max_bytes:
             progress.stopped, self.done = f"byte limit ({limits.max_bytes} bytes)", True
-        if self._pending:
-            yield self._pending
-            self._pending = []
 
-    def _column_cells(self, column: pa.Array, name: str, first: int, out: list[Cell]) -> None:
+    def _column_batches(self, column: pa.Array, name: str, first: int) -> Iterator[Batch]:
+        step = max(1, self.limits.batch_cells)
         if _has_map(column.type):  # keys name the values: walk Python objects
+            cells: list[Cell] = []
             for index, value in enumerate(column.to_pylist()):
                 if value is not None:
-                    self._walk(value, name, first + index, None, 0, out)
+                    self._walk(value, name, first + index, None, 0, cells)
+            for start in range(0, len(cells), step):
+                yield cells[start : start + step]
             return
         for field, texts, rows, contexts in self._leaves(column, name, None, None, 0):
-            self._leaf_cells(field, texts, rows, contexts, first, out)
+            yield from self._leaf_blocks(field, texts, rows, contexts, first)
 
     def _leaves(
         self, array: pa.Array, name: str, rows: pa.Array | None, context: pa.Array | None, depth: int
@@ -273,9 +273,9 @@ class _Rows:
                 if field != skip:
                     yield from self._leaves(child, field, rows, context, depth + 1)
 
-    def _leaf_cells(
-        self, field: str, texts: pa.Array, rows: pa.Array | None, contexts: pa.Array | None, first: int, out: list[Cell]
-    ) -> None:
+    def _leaf_blocks(
+        self, field: str, texts: pa.Array, rows: pa.Array | None, contexts: pa.Array | None, first: int
+    ) -> Iterator[ColumnBlock]:
         import pyarrow.compute as pc
 
         if texts.null_count == len(texts):
@@ -284,13 +284,13 @@ class _Rows:
         longest = pc.max(pc.binary_length(texts)).as_py()
         if longest is not None and longest > limit:
             texts = pc.utf8_slice_codeunits(texts, 0, limit)
-        values = texts.to_pylist()
-        row_of = rows.to_pylist() if rows is not None else range(len(values))
-        context_of = contexts.to_pylist() if contexts is not None else [None] * len(values)
-        add = out.append
-        for text, row, context in zip(values, row_of, context_of, strict=True):
-            if text:
-                add(Cell(text, field, None, first + row, context))
+        values: list[str | None] = texts.to_pylist()
+        leaf = _Leaf(field, values, rows, contexts, first)
+        step = max(1, self.limits.batch_cells)
+        for start in range(0, len(values), step):
+            chunk = values[start : start + step]
+            text = "\n".join(value.replace("\n", " ") if value and "\n" in value else value or "" for value in chunk)
+            yield ColumnBlock(text, len(chunk), field, functools.partial(leaf.cell, start))
 
     def _walk(self, value: Any, field: str, row: int, context: str | None, depth: int, out: list[Cell]) -> None:
         if isinstance(value, str):
@@ -316,6 +316,36 @@ class _Rows:
         elif isinstance(value, int | datetime.date) and self._context_name(field):
             text = value.isoformat() if isinstance(value, datetime.date) else str(value)
             out.append(Cell(text, field=field, row=row, context=context))
+
+
+class _Leaf:
+    """The values of one leaf of a slice with their rows and contexts, made into cells on demand.
+
+    Rows and contexts stay Arrow arrays until a cell is asked for: most values of a chat column never are.
+    """
+
+    def __init__(
+        self, field: str, values: list[str | None], rows: pa.Array | None, contexts: pa.Array | None, first: int
+    ) -> None:
+        self.field = field
+        self.values = values
+        self.first = first
+        self._rows = rows
+        self._contexts = contexts
+        self._row_of: list[int] | None = None
+        self._context_of: list[str | None] | None = None
+
+    def cell(self, start: int, index: int) -> Cell | None:
+        """The cell of value ``start + index`` (``None`` when it is empty or null)."""
+        position = start + index
+        text = self.values[position]
+        if not text:
+            return None
+        if self._row_of is None:
+            self._row_of = self._rows.to_pylist() if self._rows is not None else list(range(len(self.values)))
+            self._context_of = self._contexts.to_pylist() if self._contexts is not None else None
+        context = self._context_of[position] if self._context_of is not None else None
+        return Cell(text, self.field, None, self.first + self._row_of[position], context)
 
 
 def _with_progress(error: DatasetReadError, progress: ReadProgress) -> DatasetReadError:

@@ -3,7 +3,9 @@
 JSON Lines are handed over as raw line blocks: the scanner prefilters the raw text and parses only lines where
 something might be, so a corpus of clean chat turns is never parsed at all.  A parsed line yields a cell per string
 (and number) leaf: ``field`` is the leaf's key (``content``, ``prompt``, ``dob``), ``context`` the ``role`` beside
-it in a chat message.  A line that is not valid JSON is scanned as plain text and counted in a warning.
+it in a chat message.  A parsed line that is not valid JSON is scanned as plain text and counted in a warning; lines
+the prefilter passes over are never parsed (validating every line would cost more than the scan), so the warning
+counts only the lines that were parsed, and says so.
 
 A whole JSON document is either compact (one or two lines: parsed, a cell per leaf, ``row`` = the record's index in
 a top-level list) or pretty-printed (read like JSON Lines, each line a ``"key": value`` fragment, so every leaf
@@ -69,7 +71,7 @@ def walk_cells(
 
 
 class _InvalidLines:
-    """Counts lines that are not JSON; warns for the first few, and the total at the end."""
+    """Counts parsed lines that are not JSON; warns for the first few, and the total at the end."""
 
     def __init__(self, progress: ReadProgress) -> None:
         self.progress = progress
@@ -82,7 +84,10 @@ class _InvalidLines:
 
     def finish(self) -> None:
         if self.count > MAX_WARNED_LINES:
-            self.progress.warn(f"{self.count} lines that are not valid JSON were scanned as text")
+            self.progress.warn(
+                f"{self.count} of the lines parsed were not valid JSON and were scanned as text"
+                " (only lines where the prefilter saw a candidate are parsed)"
+            )
 
 
 def read_jsonl(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> Iterator[LineBlock]:
@@ -143,7 +148,9 @@ def read_json(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> I
         return
     budget = MAX_COMPACT_JSON_BYTES if limits.max_bytes is None else min(limits.max_bytes, MAX_COMPACT_JSON_BYTES)
     data = head + stream.read(max(0, budget - len(head)))
-    if len(data) >= budget and stream.read(1):
+    if len(data) < budget:
+        stream.read(1)  # at the end: b"", or the error of a compressed stream that broke off after ``data``
+    elif stream.read(1):
         progress.warn(f"JSON document larger than {budget} bytes: scanned as text")
         yield from _read_pretty(data, stream, limits, progress)
         return
