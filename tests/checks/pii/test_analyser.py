@@ -22,6 +22,7 @@ from aispm.checks.pii.entities import EntityType
 from aispm.checks.pii.scanner import DatasetProfile, EntityStats, SampleLocation
 from aispm.cli import cli
 from aispm.engine import scan
+from aispm.files.content import FileContent
 from aispm.files.walk import FileRef
 from aispm.model import Asset, AssetKind, Finding, ScanResult, Severity
 from aispm.options import ScanOptions
@@ -341,3 +342,17 @@ def _ref(relpath: str, size: int = 100) -> FileRef:
 )
 def test_which_files_the_analyser_wants(relpath: str, wanted: bool) -> None:
     assert PiiAnalyser(ScanOptions()).wants(_ref(relpath)) is wanted
+
+
+def test_bytes_the_engine_already_read_are_scanned_without_reading_the_file_again(tmp_path: Path) -> None:
+    """Each file is read once: when another analyser made the engine read it, the PII scan uses those bytes."""
+    (tmp_path / "data").mkdir()
+    path = tmp_path / "data" / "train.csv"
+    path.write_text("note\nnothing personal here\n")
+    ref = FileRef(root=str(tmp_path), path=path, relpath="data/train.csv", size=path.stat().st_size)
+    in_memory = b"note\nwrite to maria.kowalski@fastmail.fm\n"
+    analyser = PiiAnalyser(ScanOptions())
+    from_memory = [r for r in analyser.analyse(FileContent(ref, in_memory)) if isinstance(r, Finding)]
+    from_disk = [r for r in analyser.analyse(FileContent(ref, None)) if isinstance(r, Finding)]
+    assert [f.rule_id for f in from_memory] == ["AISPM-PII-EMAIL"]
+    assert from_disk == []

@@ -26,7 +26,7 @@ from aispm.checks.pii.scanner import DatasetProfile, SampleLocation, scan_datase
 from aispm.discover.datasets import DATA_DIR_NAMES, EXCLUDED_DIRS, DatasetAnalyser, DatasetPlace
 from aispm.discover.model_files import hub_cache_id
 from aispm.files.content import FileContent
-from aispm.files.walk import FileRef, readable_sibling
+from aispm.files.walk import FileRef, local_identity, readable_sibling
 from aispm.model import Asset, AssetKind, Finding, JSONValue, Location, asset_id
 from aispm.rules import get_rule
 
@@ -82,7 +82,7 @@ class PiiAnalyser(Analyser):
         if place is None:
             return
         limits = ReadLimits(sample_rows=self.options.sample_rows)
-        profile = scan_dataset(ref.path, fmt, limits)
+        profile = scan_dataset(ref.path, fmt, limits, content=file.data)  # bytes another analyser read, if any
         dataset = asset_id(AssetKind.DATASET, place.key)
         yield _dataset_asset(ref, fmt, place, profile, self.options.sample_rows)
         yield from profile_findings(profile, ref, dataset)
@@ -111,11 +111,11 @@ def _place_outside_datasets(ref: FileRef, fmt: str) -> DatasetPlace | None:
         if _excluded(dirs):
             return None
         rel = "/".join(dirs)
-        key = f"dataset:local:{ref.root}/{rel}" if rel else f"dataset:local:{ref.root}"
+        key = f"dataset:local:{local_identity(ref.root, rel)}"
         name = dirs[-1] if dirs else ref.root
         return DatasetPlace(key.lower(), name, "local", Location(path=rel or ".", root=ref.root), dirs)
     if fmt == "jsonl" and not _excluded(dirs) and _is_chat_file(ref):
-        key = f"dataset:local:{ref.root}/{ref.relpath}".lower()
+        key = f"dataset:local:{local_identity(ref.root, ref.relpath)}".lower()
         return DatasetPlace(key, ref.relpath, "local", Location(path=ref.relpath, root=ref.root), dirs)
     return None
 

@@ -80,8 +80,10 @@ def compression_of_bytes(head: bytes) -> str | None:
     return None
 
 
-def open_dataset(path: Path, limits: ReadLimits) -> tuple[str, BinaryIO]:
+def open_dataset(path: Path, limits: ReadLimits, content: bytes | None = None) -> tuple[str, BinaryIO]:
     """The format of ``path`` and a binary stream of its (decompressed) content; the caller closes the stream.
+
+    ``content``: the file's bytes when the engine has already read them for another analyser (read once).
 
     An uncompressed file is returned as the open file itself (seekable, which Parquet needs).  A compressed one is
     a forward-only stream that yields at most ``limits.max_bytes`` (or :data:`DEFAULT_MAX_DECOMPRESSED_BYTES`)
@@ -94,7 +96,7 @@ def open_dataset(path: Path, limits: ReadLimits) -> tuple[str, BinaryIO]:
     if fmt is None:
         raise DatasetReadError(f"{path.name}: not a dataset format aispm reads")
     try:
-        raw = path.open("rb")
+        raw = cast(BinaryIO, io.BytesIO(content)) if content is not None else path.open("rb")
     except OSError as exc:
         raise DatasetReadError(f"cannot open {path.name}: {exc.strerror or exc}") from None
     try:

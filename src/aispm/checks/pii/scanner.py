@@ -414,9 +414,13 @@ def scan_dataset(
     source: str | Path | BinaryIO,
     fmt: str | None = None,
     limits: ReadLimits | None = None,
+    *,
+    content: bytes | None = None,
     **options: Any,
 ) -> DatasetProfile:
     """Profile one dataset file (a path, or an already decompressed binary stream with its ``fmt``).
+
+    ``content`` is the file's bytes when they were already read (the path then only names the file).
 
     ``options`` go to :class:`DatasetScanner`.  Never raises on bad data: unreadable or broken-off files give a
     profile with ``error`` set and everything read before the break.
@@ -431,7 +435,7 @@ def scan_dataset(
         if isinstance(source, str | Path):
             from aispm.checks.pii.formats import open_dataset
 
-            detected, stream = open_dataset(Path(source), limits)
+            detected, stream = open_dataset(Path(source), limits, content)
             own_stream = True
             fmt = fmt or detected
         else:
