@@ -32,11 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import yaml
-
-from aispm.files.structured import load_plain_yaml
 from aispm.model import Asset, AssetKind, Finding, Severity, Suppression
-from aispm.rules import get_rule
 
 POLICY_FILE_NAMES = ("aispm.yaml", "aispm.yml", ".aispm.yaml")
 
@@ -132,6 +128,8 @@ def shadow_ai_findings(policy: Policy, assets: Iterable[Asset]) -> list[Finding]
     """One ``AISPM-SHADOW-001`` finding per AI asset that the policy does not approve."""
     if not policy.governs_approval:
         return []
+    from aispm.rules import get_rule  # the rule catalogue is read only when a policy governs approval
+
     rule = get_rule("AISPM-SHADOW-001")
     findings = []
     for asset in assets:
@@ -229,10 +227,12 @@ def load_policy(path: Path) -> Policy:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise PolicyError(f"cannot read policy file {path}: {exc.strerror or exc}") from None
+    from aispm.files.structured import StructuredError, load_plain_yaml
+
     try:
         data = load_plain_yaml(text)
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{path}: invalid YAML: {exc}") from None
+    except StructuredError as exc:  # invalid YAML, or nesting too deep to parse safely
+        raise PolicyError(f"{path}: {exc}") from None
     return parse_policy(data, str(path))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ def controls() -> dict[str, Control]:
     """Every known control id (``LLM03:2025``, ``AML.T0010.003``, ``MEASURE 2.7``,
     ``EU AI Act Art. 10`` ...) with its framework and name."""
     out: dict[str, Control] = {}
-    data_dir = resources.files(__name__) / "data"
+    data_dir = Path(__file__).parent / "data"  # package data, read as plain files
     for name in _FILES:
         doc = json.loads((data_dir / name).read_text("utf-8"))
         framework = str(doc["framework"])

@@ -17,11 +17,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from aispm.analyser import Analyser, AnalysisError, Record
 from aispm.files.content import FileContent
-from aispm.files.frontmatter import FrontMatter, parse_front_matter, read_front_matter_text
 from aispm.files.magic import (
     COMPRESSIONS,
     HEAD_BYTES,
@@ -41,6 +40,9 @@ from aispm.files.model_headers import Facts, MalformedModel, header_facts
 from aispm.files.structured import StructuredError, find_line, load_json
 from aispm.files.walk import FileRef, inside_root, local_identity, readable_sibling
 from aispm.model import Asset, AssetKind, JSONValue, Location, Relation, RelationKind, asset_id
+
+if TYPE_CHECKING:
+    from aispm.files.frontmatter import FrontMatter
 
 _STRONG_FORMAT_BY_EXTENSION = {
     ".safetensors": "safetensors",
@@ -320,6 +322,8 @@ class HuggingFaceModelDirAnalyser(Analyser):
             evidence.config_text = file.text
             readme = _sibling(directory, ref.root, "README.md", "readme.md")
             if readme is not None:
+                from aispm.files.frontmatter import read_front_matter_text  # model cards: Hugging Face directories only
+
                 evidence.card = _card_or_none(read_front_matter_text(readme))
                 evidence.readme_rel = _join(dir_rel, readme.name)
         else:
@@ -342,6 +346,8 @@ class HuggingFaceModelDirAnalyser(Analyser):
 
 
 def _card_or_none(text: str) -> FrontMatter | None:
+    from aispm.files.frontmatter import parse_front_matter
+
     try:
         return parse_front_matter(text)
     except StructuredError:

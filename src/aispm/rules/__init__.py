@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from aispm.files.structured import load_plain_yaml
 from aispm.model import Finding, JSONValue, Location, Severity
@@ -93,15 +93,25 @@ def _add(rules: dict[str, Rule], rule: Rule, source: str) -> None:
     rules[rule.id] = rule
 
 
+RULE_FILES = tuple(sorted(path.name for path in Path(__file__).parent.glob("*.yaml")))
+"""The YAML files beside this module (read as plain files: the package ships as a normal directory)."""
+
+
+@cache
+def _file_rules(name: str) -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for entry in load_plain_yaml((Path(__file__).parent / name).read_text("utf-8")) or []:
+        _add(rules, _parse_rule(entry, name), name)
+    return rules
+
+
 @cache
 def _package_rules() -> dict[str, Rule]:
     """The rules in the YAML files beside this module (what most detectors raise)."""
     rules: dict[str, Rule] = {}
-    for item in sorted(resources.files(__name__).iterdir(), key=lambda p: p.name):
-        if not item.name.endswith(".yaml"):
-            continue
-        for entry in load_plain_yaml(item.read_text("utf-8")) or []:
-            _add(rules, _parse_rule(entry, item.name), item.name)
+    for name in RULE_FILES:
+        for rule in _file_rules(name).values():
+            _add(rules, rule, name)
     return rules
 
 
@@ -116,6 +126,10 @@ def all_rules() -> dict[str, Rule]:
 
 
 def get_rule(rule_id: str) -> Rule:
-    # The package's own rules first: a detector raising one does not import every family catalogue.
-    rule = _package_rules().get(rule_id)
-    return rule if rule is not None else all_rules()[rule_id]
+    # The package's files one by one, then the family catalogues: a detector raising a rule parses only the files
+    # up to the one that holds it (duplicate ids are caught by ``all_rules``, which the catalogue tests read).
+    for name in RULE_FILES:
+        rule = _file_rules(name).get(rule_id)
+        if rule is not None:
+            return rule
+    return all_rules()[rule_id]

@@ -115,7 +115,7 @@ def test_module_wildcards_match_submodules_only_under_the_package() -> None:
 
 @pytest.mark.parametrize("data", [{"allow": ["os"]}, {"deny": {"os": "system"}}, {"deny_modules": "os"}])
 def test_invalid_lists_are_rejected(data: dict[str, object]) -> None:
-    with pytest.raises(ValueError, match=r"globals\.yaml"):
+    with pytest.raises(ValueError, match=r"globals\.jsonc"):
         parse_policy(data)
 
 

@@ -1,7 +1,7 @@
 """Security checks of serialised model files, done statically: nothing scanned is ever loaded or run.
 
 :mod:`.pickle_scan` walks pickle opcodes as a stream, :mod:`.globals_policy` judges every global a pickle imports
-against an allowlist and a denylist kept as data (``globals.yaml``), :mod:`.archives` opens the containers that
+against an allowlist and a denylist kept as data (``globals.jsonc``), :mod:`.archives` opens the containers that
 pickles hide in (PyTorch zip and tar checkpoints, joblib, numpy, compressed and nested archives, skops, NeMo)
 within hard limits and dispatches the formats whose metadata runs code (Keras, GGUF, ONNX, TensorFlow graphs in
 :mod:`.tf_graph`, skops and Hydra configurations in :mod:`.config_targets`), and :mod:`.analyser` turns what they

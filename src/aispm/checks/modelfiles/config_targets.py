@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from aispm.checks.modelfiles.config_tree import iter_mappings, under_package
@@ -44,7 +44,7 @@ class _TrustedTypes:
 
 @cache
 def _trusted() -> _TrustedTypes:
-    data = load_plain_yaml(resources.files(__package__).joinpath("trusted_types.yaml").read_text("utf-8"))
+    data = load_plain_yaml(Path(__file__).with_name("trusted_types.yaml").read_text("utf-8"))
     skops = frozenset(f"{module}.{name}" for module, names in (data.get("skops_trusted") or {}).items()
                       for name in names)  # fmt: skip
     return _TrustedTypes(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from aispm.baseline import Baseline
-from aispm.checks.modelfiles.integrity import MODEL_SECTION, compare
 from aispm.checks.modelfiles.linking import link_model_loaders
 from aispm.model import Asset, Finding
+
+if TYPE_CHECKING:
+    from aispm.baseline import Baseline
 
 
 def link_and_compare(
@@ -16,5 +18,7 @@ def link_and_compare(
     """A malicious model that code loads is worse than one lying unused; a trusted model that changed is tamper."""
     linked_assets, linked_findings = link_model_loaders(assets, findings)
     if baseline is not None:
+        from aispm.checks.modelfiles.integrity import MODEL_SECTION, compare  # only a scan with a baseline compares
+
         linked_findings += compare(baseline.other_sections.get(MODEL_SECTION), linked_assets, roots)
     return linked_assets, linked_findings

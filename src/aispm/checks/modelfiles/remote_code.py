@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aispm.analyser import Analyser, Record, file_location
-from aispm.checks.modelfiles.gguf_template import template_gadgets
 from aispm.files.content import FileContent
 from aispm.files.structured import StructuredError, find_line, load_json
 from aispm.files.walk import FileRef
@@ -115,6 +114,8 @@ class RemoteCodeAnalyser(Analyser):
 
     def _chat_templates(self, file: FileContent, config: dict[str, Any]) -> Iterator[Finding]:
         for name, template in _templates(config):
+            from aispm.checks.modelfiles.gguf_template import template_gadgets  # config files with templates are rare
+
             gadgets = template_gadgets(template)
             if not gadgets:
                 continue

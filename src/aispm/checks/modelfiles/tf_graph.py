@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from aispm.checks.modelfiles.protobuf import ProtoReader
 from aispm.checks.modelfiles.streams import ByteSource
@@ -47,7 +47,7 @@ class TfOpPolicy:
 @cache
 def default_tf_policy() -> TfOpPolicy:
     """The shipped op lists (read once per process)."""
-    data = load_plain_yaml(resources.files(__package__).joinpath("tf_ops.yaml").read_text("utf-8"))
+    data = load_plain_yaml(Path(__file__).with_name("tf_ops.yaml").read_text("utf-8"))
 
     def ops(section: str) -> frozenset[str]:
         return frozenset(str(op) for op in data.get(section) or [])
