@@ -248,7 +248,7 @@ def _component(asset: Asset, trained_on: list[str], shadow: bool) -> dict[str, J
 def _dataset(asset: Asset) -> dict[str, JSONValue]:
     entry: dict[str, JSONValue] = {"type": "dataset", "name": asset.name}
     classification = asset.properties.get("classification")
-    if isinstance(classification, str) and classification:
+    if isinstance(classification, str) and classification and classification != "unknown":  # unknown: unread
         entry["classification"] = classification
     sensitive = asset.properties.get("sensitive_data")
     if isinstance(sensitive, dict) and sensitive:

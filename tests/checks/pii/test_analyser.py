@@ -49,6 +49,7 @@ PLANTED = (
     NINO,
     "JG103773B",
     IP,
+    "kim.lee",
 )
 # Decoys that must not fire: a test card, documentation domain and IP range, a UUID, an order number, a famous SSN.
 DECOYS = (
@@ -91,6 +92,11 @@ def _write_estate(root: Path) -> None:
     clean = root / "datasets" / "faq"
     clean.mkdir(parents=True)
     (clean / "faq.csv").write_text(f"question,answer\nWhat is 2+2?,4\nWhere is {DECOYS[4]}?,shipped\n")
+    # Field names that are values: a CSV without a header row, a JSON object keyed by email address.
+    leaky = root / "datasets" / "leaky"
+    leaky.mkdir(parents=True)
+    (leaky / "people.csv").write_text(f"{EMAIL},{PHONE},{SSN}\nkim.lee@fastmail.fm,{PHONE},x\n")
+    (leaky / "users.json").write_text(json.dumps({EMAIL: {"card": CARD}, "ok": {"plan": "pro"}}))
     broken = root / "data" / "broken"
     broken.mkdir()
     blob = gzip.compress((_chat(f"mail {EMAIL}") + "\n").encode() * 50)
@@ -138,6 +144,11 @@ def test_one_finding_per_file_and_entity_type_with_its_count(estate: tuple[Path,
         ("data/tables/records.parquet", "uk-nino"): 1,
         ("data/tables/records.parquet", "email"): 1,
         ("finetune.jsonl", "payment-card"): 1,
+        ("datasets/leaky/people.csv", "email"): 2,
+        ("datasets/leaky/people.csv", "phone"): 2,
+        ("datasets/leaky/people.csv", "us-ssn"): 1,
+        ("datasets/leaky/users.json", "email"): 1,
+        ("datasets/leaky/users.json", "payment-card"): 1,
     }
 
 
@@ -147,8 +158,11 @@ def test_findings_carry_rule_severity_place_redacted_evidence_and_frameworks(est
     email = by_key[("data/chat/train.jsonl", "email")]
     assert email.rule_id == "AISPM-PII-EMAIL" and email.severity is Severity.MEDIUM
     assert email.location.start_line == 1
-    assert email.properties["sample_locations"] == [{"line": 1, "column": "content"}, {"line": 6, "column": "content"}]
-    assert email.message == "2 email addresses: line 1 (content), line 6 (content)"
+    assert email.properties["sample_locations"] == [
+        {"line": 1, "column": "messages.content"},
+        {"line": 6, "column": "messages.content"},
+    ]
+    assert email.message == "2 email addresses: line 1 (messages.content), line 6 (messages.content)"
     assert email.evidence == "j***@***.com"
     assert "LLM02:2025" in email.frameworks and "EU AI Act Art. 10" in email.frameworks
     card = by_key[("data/chat/train.jsonl", "payment-card")]
@@ -196,6 +210,18 @@ def test_datasets_are_classified_by_what_their_files_hold(estate: tuple[Path, Sc
     own = datasets["finetune.jsonl"]
     assert own.properties["classification"] == "restricted" and own.properties["sensitive_data"] == {"payment-card": 1}
     assert [loc.path for loc in own.locations] == ["finetune.jsonl"]
+
+
+def test_field_names_that_are_values_are_numbered_or_redacted(estate: tuple[Path, ScanResult]) -> None:
+    _, result = estate
+    by_key = {(f.location.path, f.properties.get("entity_type")): f for f in _pii(result)}
+    headerless = by_key[("datasets/leaky/people.csv", "email")]
+    assert headerless.properties["columns"] == {"col1": 2}
+    assert headerless.message == "2 email addresses: line 1 (col1), line 2 (col1)"
+    keyed = by_key[("datasets/leaky/users.json", "payment-card")]
+    assert keyed.properties["columns"] == {"<redacted field>": 1}
+    leaky = _datasets(result)["leaky"].properties
+    assert leaky["classification"] == "restricted" and "no header row" in str(leaky["pii_warnings"])
 
 
 def test_fixtures_logs_loose_text_and_clean_files_raise_nothing(estate: tuple[Path, ScanResult]) -> None:
@@ -318,6 +344,20 @@ def test_a_byte_limit_is_incomplete_but_a_requested_sample_is_not() -> None:
     sampled.sampled = True
     (only,) = profile_findings(sampled, _ref("data/bank.csv"), "d")
     assert only.properties["sampled"] == "first 10 rows" and "stopped" not in only.properties
+
+
+def test_places_without_line_or_row_and_reader_warnings_in_findings() -> None:
+    stats = EntityStats()
+    stats.add(SampleLocation(field="a.note"), "j***@***.com")
+    stats.add(SampleLocation(), "k***@***.com")
+    warnings = [
+        "line 3: not valid JSON, scanned as text",
+        "not valid UTF-8: lines that are not were decoded as Latin-1",
+    ]
+    profile = DatasetProfile("json", entities={EntityType.EMAIL: stats}, rows=1, warnings=warnings)
+    (finding,) = profile_findings(profile, _ref("data/doc.json"), "d")
+    assert finding.message == "2 email addresses: field a.note, somewhere in the file"
+    assert finding.properties["warnings"] == warnings
 
 
 def _ref(relpath: str, size: int = 100) -> FileRef:

@@ -62,12 +62,7 @@ def test_personal_field_names(name: str, kind: FieldKind) -> None:
         "deleted-on",
         "timestamp",
         "order_date",
-        "order_id",
-        "invoice_number",
-        "uuid",
-        "id",
-        "customer_id",
-        "sku",
+        "order_notes",  # free text about an order: not an id, still no birthday or phone
         "version",
         "sha256",
         "hash",
@@ -85,6 +80,21 @@ def test_personal_field_names(name: str, kind: FieldKind) -> None:
 def test_negative_field_names(name: str) -> None:
     assert field_kind(name) is FieldKind.NEGATIVE
     assert not is_context_field(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["order_id", "invoice_number", "uuid", "id", "customer_id", "sku", "last_order", "gtin", "product.gtin", "ean13",
+     "upc_code", "isbn", "tracking_no", "order_number", "reference", "serial_number", "ticket", "transactionId"],
+)  # fmt: skip
+def test_identifier_field_names(name: str) -> None:
+    assert field_kind(name) is FieldKind.IDENTIFIER
+    assert not is_context_field(name)
+
+
+@pytest.mark.parametrize("name", ["card_number", "credit_card", "account_number", "notes", "order_notes"])
+def test_numbers_that_are_no_identifier(name: str) -> None:
+    assert field_kind(name) is not FieldKind.IDENTIFIER
 
 
 @pytest.mark.parametrize("name", [None, "", "content", "text", "messages[3].content", "prompt", "city", "country",

@@ -23,6 +23,7 @@ DOB = EntityType.DATE_OF_BIRTH
 MRN = EntityType.MEDICAL_RECORD_NUMBER
 NAME = EntityType.PERSON_NAME
 ADDRESS = EntityType.POSTAL_ADDRESS
+PHONE = EntityType.PHONE
 
 
 @pytest.mark.parametrize(
@@ -86,6 +87,19 @@ INLINE_CASES = [
     ("BSN 2276.54.444 op de pas", [(EntityType.NL_BSN, "2276.54.444")]),
     ("DNI: 67069361G", [(EntityType.ES_DNI, "67069361G")]),
     ("national insurance number jg 10 37 73 b", [(EntityType.UK_NINO, "jg 10 37 73 b")]),
+    # National-format phones only right after a phone word (international ones are find_entities').
+    ("My mobile is 07911 123856 if the courier needs me", [(PHONE, "07911 123856")]),
+    ("You can call me back at (415) 736-2671, I'm free after 5pm.", [(PHONE, "(415) 736-2671")]),
+    ("Text me on 020 7183 8750.", [(PHONE, "020 7183 8750")]),
+    ("my number's 0161 739 2046 now", [(PHONE, "0161 739 2046")]),
+    ("Tel: 415.736.2671", [(PHONE, "415.736.2671")]),
+    ("WhatsApp 07911 123856 anytime", [(PHONE, "07911 123856")]),
+    ("my phone number on file is still 07911 123856.", [(PHONE, "07911 123856")]),
+    # A self-introduction: a known given name and a capitalised surname.
+    ("I'm Hannah Osei, my email is below", [(NAME, "Hannah Osei")]),
+    ("I\u2019m Priya Raman and I need help", [(NAME, "Priya Raman")]),
+    ("Hi, this is Kwame Mensah from accounts", [(NAME, "Kwame Mensah")]),
+    ("I am Grace O'Brien.", [(NAME, "Grace O'Brien")]),
 ]
 
 
@@ -153,6 +167,31 @@ def test_inline(text: str, expected: list[tuple[EntityType, str]]) -> None:
         ("555 0199", "mobile"),
         ("1-212-555-0123", "phone_number"),
         ("12", "phone"),
+        # Phone words before what is not a phone number.
+        ("call me at 5pm tomorrow", None),
+        ("Call me back at 09:00-17:30", None),
+        ("The phone costs 1 299.00 now", None),
+        ("My phone runs version 2.14.3", None),
+        ("phone: 2024-03-12 10:00", None),
+        ("ticket 07911 123856", None),  # no phone word: a reference, not a phone
+        ("phone order no. 07911 123856", None),  # a phone word, but the number is introduced as an order
+        ("Call us on 020 7183 8750", None),  # a business's line, not a person's
+        ("My mobile is 07700 900123", None),  # Ofcom drama range (it fits the Indian and German plans)
+        ("my phone is 020 7946 0321", None),  # Ofcom drama range
+        ("call me at (212) 555-0143", None),  # 555-01xx fiction
+        ("my cell is 1234 5678", None),  # too few digits for a phone in free text
+        ("The mobile app 4157362671 build", None),  # "app" is not a filler: the number is not the phone's
+        ("07911 123856", "order_id"),  # an id field is never searched
+        ("on my phone 2019 2020 2021 were great years", None),  # years, not a number
+        # Self-introductions that are no name.
+        ("this is Jordan", None),  # one name could be anyone
+        ("I'm Grace-ful today", None),
+        ("I'm Sure That works", None),
+        ("I am Will Smith's biggest fan", None),
+        ("I am Grace Hopper's biggest fan", None),  # a possessive: someone else
+        ("i'm hannah osei", None),  # no capitals: not how a name is written
+        ("This is Main Street", None),
+        ("This is Alexander Hamilton Street", None),
     ],
 )
 def test_decoys(text: str, field: str | None) -> None:
@@ -282,6 +321,22 @@ def test_escaped_json_text_passes_the_prefilter(tmp_path: Path, ensure_ascii: bo
     without = scan_dataset(path, credentials=False, use_prefilter=False)
     assert with_prefilter.entities == without.entities
     assert sum(stats.count for stats in with_prefilter.entities.values()) >= len(texts)
+
+
+def test_self_introduction_and_phone_words_are_rare_cues() -> None:
+    for text in (
+        "I'm sorry, this is taking long",
+        "I am sure that",
+        "this is Jordan",
+        "Call me later",
+        "my phone died",
+        "the phone 2 days",
+        "I'm free after 5pm",
+        "contact support at 10:30",
+    ):
+        assert not _PREFILTER.search(text), text
+    assert _PREFILTER.search('{"content": "I\\u2019m Hannah Osei"}')  # a JSON-escaped curly apostrophe
+    assert _PREFILTER.search('{"content": "it\\u2019s my mobile: 07911 123856"}')
 
 
 def test_a_role_introduces_only_a_known_given_name() -> None:

@@ -129,3 +129,19 @@ def test_hostile_input_is_fast() -> None:
     started = time.perf_counter()
     find_entities(hostile)
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("version 1.2.3.4", []),
+        ("Version: 81.2.69.142", []),
+        ("build 2.0.0.1", []),
+        ("write to a@test.com", []),
+        ("login from 81.2.69.142", ["ip-address"]),
+        ("nav 81.2.69.142", ["ip-address"]),
+        ("write to a@tester.com", ["email"]),
+    ],
+)
+def test_version_numbers_and_placeholder_addresses_are_decoys(text: str, found: list[str]) -> None:
+    assert [entity.type.value for entity in find_entities(text)] == found

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 from aispm.checks.pii.classification import LEVELS, classify, entity_class, entity_classes
 from aispm.checks.pii.entities import EntityType
-from aispm.checks.pii.estate import INCOMPLETE_FILES, SAMPLE_ROWS, SAMPLED_FILES, SCANNED_FILES, classify_datasets
+from aispm.checks.pii.estate import (
+    INCOMPLETE_FILES,
+    SAMPLE_ROWS,
+    SAMPLED_FILES,
+    SCANNED_FILES,
+    WARNINGS,
+    classify_datasets,
+)
 from aispm.model import Asset, AssetKind, Finding, Location, Severity
 from aispm.registry import ESTATE_STEPS
 from aispm.rules import all_rules, get_rule
@@ -92,6 +101,29 @@ def test_sampling_and_incomplete_files_show_on_the_dataset() -> None:
     assert bad.properties["pii_scan"] == "incomplete"
     assert bad.properties["pii_incomplete_files"] == ["data/broken/y.csv"]
     assert bad.properties["classification"] == "confidential"
+
+
+def test_a_dataset_that_could_not_be_read_and_showed_nothing_is_unknown_not_public() -> None:
+    unread = _dataset("data/cut", **{SCANNED_FILES: ["data/cut/a.jsonl.gz"], INCOMPLETE_FILES: ["data/cut/a.jsonl.gz"]})
+    clean = _dataset("data/clean", **{SCANNED_FILES: ["data/clean/a.csv"]})
+    (cut, ok), _ = classify_datasets([unread, clean], [], [ROOT], None)
+    assert cut.properties["classification"] == "unknown" and cut.properties["pii_scan"] == "incomplete"
+    assert ok.properties["classification"] == "public"
+    # The BOM makes no claim for it; a level found before the break is still the level.
+    from aispm.model import ScanResult
+    from aispm.report import renderer
+
+    result = ScanResult((ROOT,), ("data",), "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", assets=(cut, ok))
+    bom = json.loads(renderer("cyclonedx")(result))
+    data = {c["name"]: c.get("data", [{}])[0] for c in bom["components"] if c["type"] == "data"}
+    assert "classification" not in data["data/cut"] and data["data/clean"]["classification"] == "public"
+
+
+def test_reader_warnings_are_kept_on_the_dataset() -> None:
+    warned = [f"data/w/{n}.csv: row {n} (line {n + 1}) has 3 values for 2 columns" for n in range(60)]
+    asset = _dataset("data/w", **{SCANNED_FILES: ["data/w/0.csv"], WARNINGS: warned})
+    (classified,), _ = classify_datasets([asset], [], [ROOT], None)
+    assert classified.properties[WARNINGS] == warned[:50]
 
 
 def test_other_families_findings_do_not_classify_a_dataset() -> None:

@@ -140,7 +140,7 @@ def test_concatenated_gzip_members_are_read_whole(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "says"),
     [
-        ("chat.jsonl.gz", JSONL, "named as gzip but holds data starting 7b226d65"),
+        ("chat.jsonl.gz", JSONL, "named as gzip but holds uncompressed data"),
         ("chat.jsonl.gz", lzma.compress(JSONL), "named as gzip but holds xz data"),
         ("chat.jsonl.bz2", b"", "named as bz2 but holds an empty file"),
     ],
@@ -307,4 +307,6 @@ def test_scan_dataset_profiles_a_corrupt_gzip_up_to_the_damage(tmp_path: Path) -
     path.write_bytes(bytes(data))
     profile = scan_dataset(path, credentials=False)
     assert profile.error is not None and profile.error.startswith("corrupt gzip data after")
-    assert profile.rows > 1000 and profile.has_personal_data
+    assert profile.rows > 1000 and profile.entities
+    # The kind of error, never the decompressor's message (which may quote the data).
+    assert re.fullmatch(r"corrupt gzip data after \d+ decompressed bytes \(\w+\)", profile.error), profile.error

@@ -15,6 +15,7 @@ from aispm.checks.pii.prefilter import (
     CONTEXTUAL,
     ENTITIES,
     FIELDS,
+    Prefilter,
     RegexPrefilter,
     build_prefilter,
     default_patterns,
@@ -44,6 +45,14 @@ MIXED = [
 ]
 
 
+def families(prefilter: Prefilter, text: str) -> int:
+    """The families that match anywhere in ``text``."""
+    mask = 0
+    for found in prefilter.hit_lines(text).values():
+        mask |= found
+    return mask
+
+
 def test_backends_report_the_same_lines_and_families() -> None:
     text = "\n".join(MIXED * 3)
     fast = build_prefilter(backend="hyperscan")
@@ -51,7 +60,7 @@ def test_backends_report_the_same_lines_and_families() -> None:
     assert fast.backend == "hyperscan" and slow.backend == "re"
     assert fast.hit_lines(text) == slow.hit_lines(text)
     for line in MIXED:
-        assert fast.families(line) == slow.families(line)
+        assert families(fast, line) == families(slow, line)
 
 
 def test_lines_with_entities_are_hits_and_clean_lines_are_not() -> None:
@@ -75,7 +84,7 @@ def test_entity_conditions_are_necessary_on_a_generated_corpus() -> None:
     for left, right in itertools.product(pieces, repeat=2):
         text = f"{left}{right}"
         if find_entities(text):
-            assert prefilter.families(text) & ENTITIES, text
+            assert families(prefilter, text) & ENTITIES, text
 
 
 STYLES = (
@@ -134,9 +143,9 @@ def test_hit_rate_on_an_ordinary_chat_corpus_is_low() -> None:
 def test_code_with_double_colons_is_not_an_ipv6_hit() -> None:
     prefilter = build_prefilter()
     for code in ("std::vector<int> v;", "let v = Vec::new();", "Foo::bar()", "crate::fmt::Display"):
-        assert not prefilter.families(code) & ENTITIES, code
+        assert not families(prefilter, code) & ENTITIES, code
     for address in ("ping ::1", "2001:db8::1", "fe80::1%eth0", "[2a00:1450::200e]:443", "::ffff:81.2.69.142"):
-        assert prefilter.families(address) & ENTITIES, address
+        assert families(prefilter, address) & ENTITIES, address
     text = "std::cout\n::1\nx"  # line starts and ends count as the edges of an address
     assert build_prefilter(backend="hyperscan").hit_lines(text) == build_prefilter(backend="re").hit_lines(text)
     assert set(build_prefilter().hit_lines(text)) == {1}

@@ -39,8 +39,8 @@ def test_chat_messages_give_content_cells_with_role_context() -> None:
     record = {"messages": [{"role": "user", "content": "hi, I'm Ann"}, {"role": "assistant", "content": "Hello"}]}
     cells, _ = jsonl((json.dumps(record) + "\n").encode())
     assert [(c.text, c.field, c.context, c.line) for c in cells] == [
-        ("hi, I'm Ann", "content", "user", 1),
-        ("Hello", "content", "assistant", 1),
+        ("hi, I'm Ann", "messages.content", "user", 1),
+        ("Hello", "messages.content", "assistant", 1),
     ]
 
 
@@ -57,7 +57,7 @@ def test_prompt_completion_and_nested_leaves_are_cells_with_their_keys() -> None
         ("instruction", "Summarise", 2),
         ("input", "text", 2),
         ("output", "done", 2),
-        ("dob", "1980-02-03", 2),
+        ("meta.patient.dob", "1980-02-03", 2),
         ("text", "plain", 3),
         ("ssn", "536221234", 3),
     ]

@@ -106,3 +106,72 @@ def test_nul_bytes_and_truncated_quote_do_not_crash() -> None:
     cells, progress = table(b'a,b\n1,\x002\n3,"unterminated\n')
     assert ("a", "1") in [(c.field, c.text) for c in cells]
     assert progress.rows >= 1
+
+
+# --- files without a header row ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "first",
+    [
+        b"jane.doe@gmail.com,+44 20 7183 8750,Ann\n",  # entities
+        b"17,2024-01-15,shipped\n",  # numbers and dates
+        b"John Smith,12 Baker Street,London\n",  # a person's name and a street address
+    ],
+)
+def test_a_first_record_that_is_data_is_row_one_of_numbered_columns(first: bytes) -> None:
+    cells, progress = table(first + b"kim.lee@fastmail.fm,+44 20 7946 0958,Bo\n")
+    assert {c.field for c in cells} == {"col1", "col2", "col3"}
+    assert [(c.row, c.line) for c in cells if c.field == "col1"] == [(1, 1), (2, 2)]
+    assert cells[0].text == first.split(b",")[0].decode()  # the first record is scanned, not used as names
+    assert progress.rows == 2 and progress.warnings and "no header row" in progress.warnings[0]
+
+
+@pytest.mark.parametrize("header", [b"name,email,phone\n", b"Full Name,E-Mail,Date of Birth\n", b"id,q1_2024,notes\n"])
+def test_a_header_of_labels_names_the_columns(header: bytes) -> None:
+    cells, progress = table(header + b"Ann Lee,ann@corp.io,1\n")
+    assert [c.field for c in cells] == header.decode().strip().split(",")
+    assert progress.rows == 1 and progress.warnings is None
+
+
+def test_extra_values_of_a_headerless_file_get_numbered_columns_too() -> None:
+    cells, _ = table(b"1,2\n3,4,5\n")
+    assert [(c.field, c.text) for c in cells] == [
+        ("col1", "1"),
+        ("col2", "2"),
+        ("col1", "3"),
+        ("col2", "4"),
+        ("col3", "5"),
+    ]
+
+
+# --- malformed records, sampling, encodings, line ends ----------------------------------------------------------
+def test_a_malformed_record_after_the_sample_does_not_break_the_file() -> None:
+    """The look-ahead that tells whether a sample stopped early meets a record csv refuses."""
+    data = b"email,note\nann@corp.io,y\na\rb,c\nbo@corp.io,z\n"
+    cells, progress = table(data, sample_rows=1)
+    assert [c.text for c in cells] == ["ann@corp.io", "y"]
+    assert progress.stopped == "sampled first 1 rows"
+    assert progress.warnings == ["line 3: malformed CSV record, skipped"]  # the parser's message is not kept
+    cells, progress = table(data)
+    assert [c.row for c in cells if c.field == "email"] == [1, 2] and progress.stopped is None
+
+
+def test_bare_cr_line_ends_are_lines() -> None:
+    cells, progress = table(b'email,note\rann@corp.io,"two\rlines"\rbo@corp.io,z\r')
+    assert [(c.field, c.text, c.row, c.line) for c in cells] == [
+        ("email", "ann@corp.io", 1, 2),
+        ("note", "two\nlines", 1, 2),
+        ("email", "bo@corp.io", 2, 4),
+        ("note", "z", 2, 4),
+    ]
+    assert progress.warnings is None
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_unicode_with_a_byte_order_mark_is_decoded(encoding: str) -> None:
+    text = "name,email\r\nJosé Díaz,jose@corp.es\r\n"
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    cells, progress = table(data)
+    assert [(c.field, c.text) for c in cells] == [("name", "José Díaz"), ("email", "jose@corp.es")]
+    assert progress.warnings is None  # no Latin-1 fallback

@@ -90,10 +90,10 @@ def test_chat_corpus_types_locations_and_no_decoys(corpus: dict[str, Path]) -> N
     assert counts["payment-card"] == 1 and counts["us-ssn"] == 2 and counts["ip-address"] == 2
     assert counts["phone"] == 1
     email = profile.entities[EntityType.EMAIL]
-    assert email.samples[0].line == 1 and email.samples[0].field == "content"
+    assert email.samples[0].line == 1 and email.samples[0].field == "messages.content"
     assert email.samples[1].line == len(chat_lines()) and email.samples[1].field is None
     ssn_fields = {sample.field for sample in profile.entities[EntityType.US_SSN].samples}
-    assert ssn_fields == {"content", "ssn"}
+    assert ssn_fields == {"messages.content", "customer.ssn"}
     assert profile.rows == len(chat_lines())
     assert profile.warnings == [f"line {len(chat_lines())}: not valid JSON, scanned as text"]
 
@@ -104,8 +104,33 @@ def test_csv_columns_drive_context(corpus: dict[str, Path]) -> None:
     # The national number in the phone column counts; the one under created_at does not.
     assert {(s.row, s.field) for s in phones.samples} == {(1, "phone"), (2, "notes")}
     assert profile.entities[EntityType.EMAIL].count == 1
-    card_fields = {s.field for s in profile.entities[EntityType.PAYMENT_CARD].samples}
-    assert card_fields == {"order_id"}  # a card is a card wherever it is; only phones and DOBs depend on the field
+    assert EntityType.PAYMENT_CARD not in profile.entities  # a Luhn-valid order_id is an id, not a card
+
+
+def test_identifier_columns_never_yield_number_shaped_entities(tmp_path: Path) -> None:
+    """Order numbers and GTINs that pass Luhn or a phone plan by chance; the card column next to them still counts."""
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "card_number,last_order,gtin,order_number,customer_id,notes\n"
+        "4539 1488 0343 6467,4539148803436467,4929085624137015,(415) 736-2671,536-22-1234,card 4716 2209 8715 6438\n"
+        "5425233430109903,5425 2334 3010 9903,376251930481721,07911 123856,JG 10 37 73 B,mail kim.lee@gmail.com\n"
+    )
+    for backend in ("hyperscan", "re"):
+        profile = scan_dataset(path, backend=backend)
+        cards = profile.entities[EntityType.PAYMENT_CARD]
+        assert {(s.row, s.field) for s in cards.samples} == {(1, "card_number"), (2, "card_number"), (1, "notes")}
+        assert set(entity_counts(profile)) == {"payment-card", "email"}  # no phone, SSN or NINO from the id columns
+    json_path = tmp_path / "orders.jsonl"
+    json_path.write_text(json.dumps({"order": {"tracking_no": "07911 123856", "sku": "4539148803436467"}}) + "\n")
+    assert scan_dataset(json_path).entities == {}
+
+
+def _dump(profile: DatasetProfile) -> str:
+    """Everything a profile hands to reports, as text."""
+    entities = {
+        t.value: [s.count, [x.to_json() for x in s.samples], s.examples, s.fields] for t, s in profile.entities.items()
+    }
+    return json.dumps([entities, profile.warnings, profile.error, profile.stopped])
 
 
 def test_counts_samples_and_examples_are_bounded_and_redacted(tmp_path: Path) -> None:
@@ -117,12 +142,11 @@ def test_counts_samples_and_examples_are_bounded_and_redacted(tmp_path: Path) ->
     assert stats.count == 12
     assert [s.line for s in stats.samples] == [1, 3, 5, 7, 9][:MAX_SAMPLES]
     assert len(stats.examples) == 1 <= MAX_EXAMPLES  # all redact to the same p***@***.com
-    dumped = json.dumps(profile.to_properties())
+    dumped = _dump(profile)
     assert not any(mail in dumped or mail.split("@")[0] in dumped for mail in emails)
-    props = profile.to_properties()
-    assert props["entity_counts"] == {"email": 12}
-    assert props["entities"]["email"]["sample_locations"][0] == {"line": 1}  # type: ignore[index]
-    assert props["rows_scanned"] == 24 and props["sampled"] is False
+    assert entity_counts(profile) == {"email": 12}
+    assert stats.samples[0].to_json() == {"line": 1}
+    assert profile.rows == 24 and profile.sampled is False
 
 
 def test_credentials_are_counted_with_the_secrets_redaction(tmp_path: Path) -> None:
@@ -133,7 +157,7 @@ def test_credentials_are_counted_with_the_secrets_redaction(tmp_path: Path) -> N
     stats = profile.entities[EntityType.CREDENTIAL]
     assert stats.count == 1 and stats.samples[0].line == 1
     assert stats.examples[0].startswith("OpenAI project API key: sk-proj-")
-    assert secret not in json.dumps(profile.to_properties())
+    assert secret not in _dump(profile)
     assert EntityType.CREDENTIAL not in scan_dataset(path, credentials=False).entities
 
 
@@ -143,7 +167,7 @@ def test_sampling_reads_only_the_first_rows(tmp_path: Path) -> None:
     profile = scan_dataset(path, limits=ReadLimits(sample_rows=10))
     assert profile.sampled and profile.rows == 10
     assert profile.entities[EntityType.EMAIL].count == 10
-    assert profile.to_properties()["stopped"] == "sampled first 10 rows"
+    assert profile.stopped == "sampled first 10 rows"
 
 
 class _BreaksOff(io.BytesIO):
@@ -173,7 +197,7 @@ def test_stream_input_and_unknown_format() -> None:
 
 def test_missing_file_is_an_error_not_an_exception(tmp_path: Path) -> None:
     profile = scan_dataset(tmp_path / "absent.jsonl")
-    assert profile.error is not None and not profile.has_personal_data
+    assert profile.error is not None and not profile.entities
 
 
 def test_credentials_are_looked_for_only_around_anchors_with_the_same_result() -> None:
@@ -242,4 +266,80 @@ def test_table_columns_give_the_same_result_with_and_without_the_prefilter(tmp_p
     assert counts["us-ssn"] == 2 and counts["phone"] == 2  # the int64 ssn column and the map value
     assert counts["credential"] == 1 and counts["email"] == 2
     credential = without.entities[EntityType.CREDENTIAL].samples[0]
-    assert (credential.row, credential.field) == (4, "content")
+    assert (credential.row, credential.field) == (4, "messages.content")
+
+
+# --- review fixes: field names, parser errors, nested owners, encodings ----------------------------------------
+def _columns(profile: DatasetProfile) -> set[str | None]:
+    return {sample.field for stats in profile.entities.values() for sample in stats.samples} | {
+        name for stats in profile.entities.values() for name in stats.fields
+    }
+
+
+def test_field_names_that_are_values_never_leave_the_scanner(tmp_path: Path) -> None:
+    headerless = tmp_path / "people.csv"
+    headerless.write_text("jane.doe@gmail.com,+44 20 7183 8750,536-22-1234\nkim.lee@fastmail.fm,+44 20 7183 8750,x\n")
+    profile = scan_dataset(headerless)
+    assert entity_counts(profile) == {"email": 2, "phone": 2, "us-ssn": 1}  # the first row counts too
+    assert _columns(profile) == {"col1", "col2", "col3"}
+    keyed = tmp_path / "users.json"
+    keyed.write_text(json.dumps({"jane.doe@gmail.com": {"card": "4539 1488 0343 6467"}, "ok": {"plan": "pro"}}))
+    profile = scan_dataset(keyed)
+    assert entity_counts(profile) == {"email": 1, "payment-card": 1}  # the key is scanned as a value
+    assert _columns(profile) == {None, "<redacted field>"}
+    assert "jane" not in _dump(profile) and "gmail" not in _dump(profile)
+
+
+def test_a_parser_error_is_a_profile_error_that_quotes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """csv.Error and friends escape a reader: the profile keeps what was read, names the error, quotes no data."""
+    import csv
+
+    from aispm.checks.pii import scanner
+    from aispm.checks.pii.records import Cell
+
+    def breaking(stream: Any, limits: ReadLimits, progress: Any) -> Any:
+        progress.rows = 1
+        yield [Cell("mail jane.doe@gmail.com", "note", 2, 1)]
+        raise csv.Error("field 'kim.lee@fastmail.fm' larger than field limit")
+
+    monkeypatch.setattr(scanner, "reader_for", lambda fmt: breaking)
+    profile = scan_dataset(io.BytesIO(b""), "csv")
+    assert profile.error == "Error" and entity_counts(profile) == {"email": 1}
+    assert "kim.lee" not in _dump(profile)
+
+
+def test_nested_keys_keep_their_owner(tmp_path: Path) -> None:
+    path = tmp_path / "records.jsonl"
+    lines = [{"patient": {"name": "John Smith"}}, {"product": {"name": "John Deere"}}]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    profile = scan_dataset(path)
+    names = profile.entities[EntityType.PERSON_NAME]
+    assert names.count == 1 and [(s.line, s.field) for s in names.samples] == [(1, "patient.name")]
+
+
+def test_compact_json_with_a_trailing_newline_keeps_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps({"a": {"note": "mail jane.doe@gmail.com"}}) + "\n")
+    (sample,) = scan_dataset(path).entities[EntityType.EMAIL].samples
+    assert (sample.line, sample.field) == (1, "a.note")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-16-le"])
+@pytest.mark.parametrize("suffix", ["txt", "jsonl"])
+def test_unicode_text_with_a_byte_order_mark_is_scanned(tmp_path: Path, encoding: str, suffix: str) -> None:
+    lines = ['{"text": "hello"}', '{"text": "contact jane.doe@gmail.com"}', '{"text": "call +44 20 7183 8750"}']
+    data = "\n".join(lines).encode(encoding)
+    if encoding == "utf-16-le":
+        data = b"\xff\xfe" + data
+    path = tmp_path / f"corpus.{suffix}"
+    path.write_bytes(data)
+    profile = scan_dataset(path)
+    assert entity_counts(profile) == {"email": 1, "phone": 1} and not profile.warnings
+    assert profile.entities[EntityType.EMAIL].samples[0].line == 2
+
+
+def test_bare_cr_text_has_lines(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"hello\rcontact jane.doe@gmail.com\rbye\r")
+    profile = scan_dataset(path)
+    assert profile.rows == 3 and profile.entities[EntityType.EMAIL].samples[0].line == 2

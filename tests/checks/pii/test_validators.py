@@ -6,6 +6,7 @@ import pytest
 
 from aispm.checks.pii.validators import (
     card_issuer,
+    is_fictional_uk_number,
     is_fictional_us_number,
     is_public_ip,
     is_real_email,
@@ -223,3 +224,20 @@ def test_phone_decoys(number: str, region: str | None) -> None:
 )
 def test_fictional_us_numbers(digits: str, fictional: bool) -> None:
     assert is_fictional_us_number(digits) is fictional
+
+
+@pytest.mark.parametrize(
+    ("digits", "fictional"),
+    [
+        ("07700900123", True),  # Ofcom's drama mobiles, with the trunk prefix
+        ("447700900123", True),  # with the country code
+        ("7700900123", True),
+        ("02079460321", True),
+        ("01134960555", True),
+        ("07700901123", False),
+        ("07911123856", False),
+        ("02071838750", False),
+    ],
+)
+def test_fictional_uk_numbers(digits: str, fictional: bool) -> None:
+    assert is_fictional_uk_number(digits) is fictional

@@ -8,7 +8,9 @@ Hugging Face ``save_to_disk`` directories and chat fine-tuning files (``.jsonl``
 Findings are filed under the dataset asset discovery makes for the file's directory (a chat file in no dataset
 gets a dataset asset of its own) and the asset records which files were scanned; the data family's estate step
 (:mod:`.estate`) then sums them into the dataset's classification.  A file that could not be read to the end
-keeps what was found and adds an ``AISPM-PII-INCOMPLETE`` finding saying how far the scan got.
+keeps what was found and adds an ``AISPM-PII-INCOMPLETE`` finding saying how far the scan got.  What the readers
+warned about (ragged rows, lines that are not JSON, a Latin-1 fallback: never the data itself) goes on the findings
+and, as ``pii_warnings``, on the dataset asset.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from aispm.analyser import Analyser, Record
 from aispm.checks.pii.classification import INCOMPLETE_RULE, entity_class
-from aispm.checks.pii.estate import INCOMPLETE_FILES, SAMPLE_ROWS, SAMPLED_FILES, SCANNED_FILES
+from aispm.checks.pii.estate import INCOMPLETE_FILES, SAMPLE_ROWS, SAMPLED_FILES, SCANNED_FILES, WARNINGS
 from aispm.checks.pii.formats import dataset_format, open_dataset
 from aispm.checks.pii.records import DatasetReadError, ReadLimits
 from aispm.checks.pii.scanner import DatasetProfile, SampleLocation, scan_dataset
@@ -139,14 +141,17 @@ def _dataset_asset(
         properties[SAMPLE_ROWS] = sample_rows
     if _incomplete(profile):
         properties[INCOMPLETE_FILES] = [ref.relpath]
+    if profile.warnings:
+        properties[WARNINGS] = [f"{ref.relpath}: {warning}" for warning in profile.warnings[:MAX_WARNINGS]]
     return Asset(AssetKind.DATASET, place.name, place.key, None, (place.location,), properties)
 
 
 def _place_text(sample: SampleLocation) -> str:
     if sample.line is not None:
         return f"line {sample.line}" + (f" ({sample.field})" if sample.field else "")
-    text = f"row {sample.row}"
-    return f"{text} column {sample.field}" if sample.field else text
+    if sample.row is not None:
+        return f"row {sample.row}" + (f" column {sample.field}" if sample.field else "")
+    return f"field {sample.field}" if sample.field else "somewhere in the file"
 
 
 def _scope(profile: DatasetProfile) -> str:
@@ -182,6 +187,8 @@ def profile_findings(profile: DatasetProfile, ref: FileRef, dataset: str) -> Ite
             properties["sampled"] = f"first {profile.rows} rows"
         if incomplete:
             properties["stopped"] = _stop_reason(profile)
+        if profile.warnings:
+            properties["warnings"] = profile.warnings[:MAX_WARNINGS]
         yield get_rule(kind.rule_id).finding(
             message=f"{kind.counted(stats.count)}: {where}{more}{scope}",
             location=Location(path=ref.relpath, start_line=first_line, root=ref.root),

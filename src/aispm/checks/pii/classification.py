@@ -19,6 +19,8 @@ LEVELS = ("public", "internal", "confidential", "restricted")
 """Sensitivity levels, least to most sensitive (meanings in ``classification.yaml``)."""
 
 NO_PERSONAL_DATA = LEVELS[0]
+UNKNOWN = "unknown"
+"""Not a level: what a dataset is when a file could not be read to the end and nothing was found in the rest."""
 NATIONAL_ID_RULE = "AISPM-PII-NATIONAL-ID"
 INCOMPLETE_RULE = "AISPM-PII-INCOMPLETE"
 

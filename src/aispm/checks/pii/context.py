@@ -30,8 +30,11 @@ class FieldKind(StrEnum):
     EMAIL = "email"
     PHONE = "phone"
     NATIONAL_ID = "national-id"
+    IDENTIFIER = "identifier"
+    """Ids and order, invoice, product or tracking numbers (``last_order``, ``gtin``, ``customer_id``): digits that
+    may pass a card's Luhn check or a phone plan by chance, so no number-shaped personal data is reported there."""
     NEGATIVE = "negative"
-    """Timestamps, ids, references, hashes: never personal data of a contextual type (``created_at``)."""
+    """Timestamps, hashes, amounts: never personal data of a contextual type (``created_at``)."""
 
 
 def _words(text: str) -> frozenset[str]:
@@ -210,10 +213,17 @@ _GENERIC_NATIONAL_ID = frozenset(
      "government_id", "gov_id", "citizen_id", "id_card_number", "personal_id_number"}
 )  # fmt: skip
 
-# Last words that make a value a time, an id, a reference or a measurement.
+# Last words that make a field an identifier (``last_order``, ``product_gtin``, ``customer_id``), also before a
+# number word (``order_number``, ``tracking_no``); ``order_notes`` is free text that may hold anything.
+_IDENTIFIER = _words(
+    "id ids uuid guid uid pk fk order orders invoice inv sku gtin ean upc isbn asin mpn barcode tracking reference ref "
+    "receipt transaction txn shipment po serial ticket ean13 ean8 gtin13 gtin14 isbn10 isbn13"
+)
+_NUMBER_WORDS = _words("number num no nr code")
+# Last words that make a value a time, a key or a measurement.
 _NEGATIVE_LAST = _words(
     "at on time timestamp ts date datetime dt epoch created updated modified deleted expires expiry "
-    "id ids uuid guid uid key pk fk ref reference sku upc ean isbn serial version ver rev revision hash sha sha1 "
+    "key version ver rev revision hash sha sha1 "
     "sha256 md5 checksum digest etag token nonce count amount price total qty quantity size length ip ipv4 ipv6 mac "
     "url uri path filename hostname username login handle slug code status type"
 )
@@ -299,6 +309,8 @@ def _classify_words(words: list[str], parent_owner: str | None) -> FieldKind | N
         return FieldKind.NEGATIVE if owner == "thing" else FieldKind.AMBIGUOUS_NAME
     if rest[-1] == "name":  # file_name, model_name, street_name: things unless a person owns them
         return FieldKind.NAME if owner == "person" else FieldKind.NEGATIVE
+    if rest[-1] in _IDENTIFIER or (rest[-1] in _NUMBER_WORDS and any(word in _IDENTIFIER for word in rest[:-1])):
+        return FieldKind.IDENTIFIER
     if words[0] in _NEGATIVE_FIRST or rest[-1] in _NEGATIVE_LAST:
         return FieldKind.NEGATIVE
     return None
@@ -327,6 +339,19 @@ def field_kind(name: str | None) -> FieldKind | None:
         if parent_kind in (FieldKind.NAME, FieldKind.AMBIGUOUS_NAME) and leaf_key in _NAME_PARTS:
             return FieldKind.NAME  # name.first, name.last
     return _classify_words(leaf, parent_owner)
+
+
+# What a field that says it holds something else never yields, though its digits may fit: a date in ``created_at``
+# is no birthday, a Luhn-valid ``last_order`` no card.  Emails, IBANs, IPs and credentials are reported anywhere.
+_NUMBER_SHAPED = frozenset(
+    {EntityType.PHONE, EntityType.DATE_OF_BIRTH, EntityType.PAYMENT_CARD, EntityType.US_SSN, EntityType.UK_NINO,
+     EntityType.CA_SIN, EntityType.NL_BSN, EntityType.IN_AADHAAR, EntityType.ES_DNI}
+)  # fmt: skip
+NEVER_REPORTED: dict[FieldKind, frozenset[EntityType]] = {
+    FieldKind.NEGATIVE: frozenset({EntityType.PHONE, EntityType.DATE_OF_BIRTH}),
+    FieldKind.IDENTIFIER: _NUMBER_SHAPED,
+}
+"""Entity types never reported in a field of the kind, whatever the detectors find in its value."""
 
 
 def is_context_field(name: str | None) -> bool:

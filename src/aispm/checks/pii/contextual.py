@@ -1,7 +1,8 @@
 """Personal data that only context makes recognisable: dates of birth, record numbers, names, addresses, national ids.
 
 A date is a date of birth only under a ``dob`` field or after "date of birth"; eight digits are a medical record
-number only after "MRN"; two capitalised words are a person only under ``full_name`` or after "my name is".  So each
+number only after "MRN"; two capitalised words are a person only under ``full_name`` or after "my name is"; a
+national-format phone number only under ``mobile`` or after "call me back at" (:mod:`.phones`).  So each
 detector works two ways: *by field*, where the field name (see :mod:`.context`) says what the whole value is and the
 value is checked for the right shape, and *inline*, in free text, where a keyword must come right before the value.
 Fields that say the value is a timestamp or an id (``created_at``, ``order_id``) are never searched.
@@ -20,27 +21,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-import phonenumbers
 import yaml
 
 from aispm.checks.pii.context import FieldKind, field_kind, national_id_types
 from aispm.checks.pii.entities import Entity, EntityType, find_entities, redact
 from aispm.checks.pii.national_ids import is_valid_aadhaar, is_valid_bsn, is_valid_ca_sin, is_valid_es_dni
 from aispm.checks.pii.ner import NamedEntityRecogniser, recognised_spans
+from aispm.checks.pii.phones import GATE_WORDS as PHONE_GATE_WORDS
+from aispm.checks.pii.phones import PHONE_REGIONS as PHONE_REGIONS
+from aispm.checks.pii.phones import PHONE_TRIGGER, phone_by_field, phone_inline
 from aispm.checks.pii.records import Cell
-from aispm.checks.pii.validators import (
-    digits_only,
-    is_fictional_us_number,
-    is_valid_nino,
-    is_valid_phone,
-    is_valid_ssn,
-)
+from aispm.checks.pii.validators import is_valid_nino, is_valid_ssn
 
 OLDEST_BIRTH_YEAR = 1900
 MAX_NAME_WORDS = 4
 MAX_ADDRESS_CHARS = 200
 TRIGGER_REACH = 120  # how far before an inline value its keyword may start
-PHONE_REGIONS = ("US", "GB", "IN", "DE", "FR", "AU", "NL", "ES", "IT", "BR")
 
 
 # --- vocabularies --------------------------------------------------------------------------------------------------
@@ -91,12 +87,19 @@ _MRN_WORDS = (
 # The keyword, punctuation and "number"/"is", then the value: every record number has five digits in a row.
 _MRN_TRIGGER = rf"(?:{_MRN_WORDS})(?:{_GAP}|number|no|nr|num|is)*(?:[a-z]{{1,4}}[-#]?)?[0-9]{{5}}"
 _ROLES = "patient|caller|customer|client|cardholder|applicant|tenant|employee|member|account holder"
+_GIVEN = "|".join(sorted(_name_words().given))
+_PARTICLE = r"(?:van|von|de|der|den|da|di|du|del|della|le|la|bin|ibn|al|el|ter|dos|das)"  # Maria de la Cruz
+# "I'm" (with a straight or curly apostrophe, raw UTF-8 or JSON-escaped), "I am", "this is": capitals as written.
+_SELF = rf"(?-i:I(?:'|\\u2019|[^\x00-\x7f]{{1,3}})m|I{_BLANK}+am|[Tt]his{_BLANK}+is)"
 # "Ms" only with its full stop: "200 ms at p99" is everywhere in technical text.
 _NAME_TRIGGER = (
     rf"(?:\bmy{_SPACE}+name{_SPACE}+is|\b(?-i:Mrs?|Dr)\.?|\b(?-i:Ms)\.){_BLANK}+{_CAPITAL}"
     rf"|\bname{_BLANK}*[:=]{_BLANK}*{_CAPITAL}"
     # After a role ("Customer Support", "Patient Portal") only a known given name starts a name: see _name_inline.
-    rf"|\b(?:{_ROLES}){_BLANK}+(?:{'|'.join(sorted(_name_words().given))})\b"
+    rf"|\b(?:{_ROLES}){_BLANK}+(?:{_GIVEN})\b"
+    # "I'm Hannah Osei", "this is Priya Raman": two capitalised words (the first must be a known given name, which
+    # _name_inline checks: the names here would cost a third of a second more to compile into Hyperscan).
+    rf"|\b{_SELF}{_BLANK}+{_CAPITAL}[^ \t\n]*(?:{_BLANK}+{_PARTICLE})*{_BLANK}+{_CAPITAL}"
 )
 # Acronyms that are also words ("sin(x)", German "nie") count only in capitals, as the inline detectors want them.
 _ID_TRIGGER = (
@@ -112,7 +115,9 @@ _ADDRESS_TRIGGERS = (
     rf"[a-z],{_BLANK}*(?-i:[A-Z]{{2}}){_BLANK}+[0-9]{{5}}",  # ", Springfield, IL 62704": a US city, state and ZIP
     rf"[a-z],?{_BLANK}+(?-i:[A-Z]{{1,2}}[0-9][A-Z0-9]?){_BLANK}*[0-9](?-i:[A-Z]{{2}})",  # "Bristol BS5 3AB"
 )
-PREFILTER: tuple[str, ...] = (_DOB_TRIGGER, _MRN_TRIGGER, _NAME_TRIGGER, _ID_TRIGGER, *_ADDRESS_TRIGGERS)
+PREFILTER: tuple[str, ...] = (
+    _DOB_TRIGGER, _MRN_TRIGGER, _NAME_TRIGGER, _ID_TRIGGER, PHONE_TRIGGER, *_ADDRESS_TRIGGERS
+)  # fmt: skip
 """Patterns (matched case-insensitively, ASCII rules) one of which a text must match to hold an inline entity."""
 
 
@@ -127,6 +132,7 @@ _TRIGGER_OF: dict[EntityType, re.Pattern[str]] = {
     EntityType.MEDICAL_RECORD_NUMBER: _any_of((_MRN_TRIGGER,)),
     EntityType.PERSON_NAME: _any_of((_NAME_TRIGGER,)),
     EntityType.POSTAL_ADDRESS: _any_of(_ADDRESS_TRIGGERS),
+    EntityType.PHONE: _any_of((PHONE_TRIGGER,)),
 }
 _ID_TRIGGER_PATTERN = _any_of((_ID_TRIGGER,))
 
@@ -248,12 +254,12 @@ _NAME_WORD = (
     rf"[{_UPPER}](?:[{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?(?:['\u2019-][{_UPPER}]?[{_LOWER}]+)*"
     rf"|['\u2019][{_UPPER}][{_LOWER}]+(?:-[{_UPPER}]?[{_LOWER}]+)*|\.)"  # Priya, McAllister, Jean-Luc, O'Brien, J.
 )
-_PARTICLE = r"(?:van|von|de|der|den|da|di|du|del|della|le|la|bin|ibn|al|el|ter|dos|das)"
 _NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_NAME_WORD}){{0,{MAX_NAME_WORDS - 1}}}"
 _NAME_VALUE = re.compile(rf"\s*({_NAME}|{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?,[ \t]*{_NAME})\s*")
 _NAME_INLINE = re.compile(
     rf"(?:(?P<intro>(?i:\bmy\s+name\s+is)|\b(?:Mrs?|Dr)\.?|\bMs\.)[ \t]+"
     rf"|(?P<role>\b(?i:{_ROLES.replace(' ', '[ ]')}))[ \t]+"
+    r"|(?P<self>\b(?:I['\u2019]m|I[ \t]+am|[Tt]his[ \t]+is))[ \t]+"
     rf"|(?P<label>(?i:\b(?:full\s+|patient\s+|customer\s+)?name))[ \t]*[:=][ \t]*)"
     rf"(?P<name>{_NAME})(?![\w'\u2019-])"
 )
@@ -295,6 +301,9 @@ def _name_inline(text: str) -> Iterator[tuple[int, int, EntityType]]:
         name = match.group("name")
         if match.group("intro") is not None:  # "my name is", Mr / Mrs / Dr: the phrase makes the next words a name
             ok = _plausible_name(name, strong=False)
+        elif match.group("self") is not None:  # "I'm Hannah Osei"; "this is Jordan" alone could be anyone
+            possessive = name.endswith(("'s", "\u2019s"))  # "I am Grace Hopper's biggest fan"
+            ok = not possessive and len(_name_words_of(name)) >= 2 and _plausible_name(name, strong=True)
         elif match.group("label") is not None:  # "Name: Priya Raman"; one word alone must be a known given name
             ok = _plausible_name(name, strong=len(_name_words_of(name)) < 2)
         else:  # "Customer Success Team", "Patient Education": after a role, only a known given name starts a name
@@ -350,35 +359,6 @@ def _postcode_by_field(text: str) -> Iterator[tuple[int, int, EntityType]]:
 def _address_inline(text: str) -> Iterator[tuple[int, int, EntityType]]:
     for match in _ADDRESS_INLINE.finditer(text):
         yield match.start(), match.end(), EntityType.POSTAL_ADDRESS
-
-
-# --- phones by field -----------------------------------------------------------------------------------------------
-_NATIONAL_PHONE_VALUE = re.compile(r"\s*(\(?\d[\d ().-]{5,18}\d)\s*")
-
-
-@lru_cache(maxsize=65_536)
-def _is_national_phone(value: str) -> bool:
-    """Valid in the first region whose numbering plan fits it, and not a number that region keeps for fiction.
-
-    ``555-0100`` fits the German plan as well, but a bare 555-01xx is the NANP's fiction range, whatever else it fits.
-    """
-    if is_fictional_us_number(digits_only(value)):
-        return False
-    for region in PHONE_REGIONS:
-        try:
-            number = phonenumbers.parse(value, region)
-        except phonenumbers.NumberParseException:
-            return False
-        if phonenumbers.is_valid_number(number):
-            return is_valid_phone(value, region)  # (212) 555-0123 fits the US plan and is fictional: no other try
-    return False
-
-
-def _phone_by_field(text: str) -> Iterator[tuple[int, int, EntityType]]:
-    """A national-format number (``(415) 736-2671``) under a ``phone`` field; ``+`` numbers are find_entities'."""
-    match = _NATIONAL_PHONE_VALUE.fullmatch(text)
-    if match is not None and _is_national_phone(match.group(1)):
-        yield match.start(1), match.end(1), EntityType.PHONE
 
 
 # --- national ids --------------------------------------------------------------------------------------------------
@@ -442,12 +422,13 @@ def _national_id_inline(text: str) -> Iterator[tuple[int, int, EntityType]]:
 _INLINE_DETECTORS: tuple[tuple[tuple[str, ...], Callable[[str], Iterator[tuple[int, int, EntityType]]]], ...] = (
     (("dob", "d.o.b", "birth", "born", "geburtsdatum", "nacimiento", "naissance"), _dob_inline),
     (("mrn", "medical record", "med", "patient", "chart", "hospital"), _mrn_inline),
-    (("name", "mr", "dr", "ms.", *_ROLES.split("|")), _name_inline),
+    (("name", "mr", "dr", "ms.", "i'm", "i\u2019m", "i am", "this is", *_ROLES.split("|")), _name_inline),
     (
         ("ssn", "social", "sin", "aadh", "bsn", "burgerservicenummer", "citizen service", "sofinummer", "dni", "nie",
          "nif", "national insurance", "nino", "ni n"),
         _national_id_inline,
     ),
+    (PHONE_GATE_WORDS, phone_inline),
     (("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), _address_inline),
 )  # fmt: skip
 
@@ -483,7 +464,7 @@ def _by_field(kind: FieldKind, cell: Cell) -> Iterator[tuple[int, int, EntityTyp
     elif kind is FieldKind.POSTCODE:
         yield from _postcode_by_field(text)
     elif kind is FieldKind.PHONE and "+" not in text:
-        yield from _phone_by_field(text)
+        yield from phone_by_field(text)
     elif kind is FieldKind.NATIONAL_ID:
         yield from _national_id_by_field(text, national_id_types(cell.field))
 
@@ -503,7 +484,7 @@ def find_contextual(cell: Cell, recogniser: NamedEntityRecogniser | None = None)
     nothing is found in a non-context field's text that no :data:`PREFILTER` pattern matches.
     """
     kind = field_kind(cell.field)
-    if kind is FieldKind.NEGATIVE or not cell.text:
+    if kind in (FieldKind.NEGATIVE, FieldKind.IDENTIFIER) or not cell.text:
         return []
     spans = list(_by_field(kind, cell)) if kind is not None else []
     if not spans:

@@ -164,6 +164,14 @@ _ANY_DIGIT = re.compile(r"[0-9]")  # every type but email needs one
 _NEEDS: dict[EntityType, str] = {EntityType.EMAIL: "@", EntityType.PHONE: "+"}
 
 
+_VERSION_BEFORE = re.compile(r"(?i:\b(?:version|ver|release|build|firmware|v))[.:]?[ \t]*\Z")
+
+
+def _is_version(text: str, start: int) -> bool:
+    """``version 1.2.3.4``: a dotted quad named as a version number is no address."""
+    return _VERSION_BEFORE.search(text, max(0, start - 16), start) is not None
+
+
 def _is_reference_number(text: str, start: int) -> bool:
     """``Order #4000 1234 5678 9010``: a number introduced as an order, invoice or tracking reference."""
     return REFERENCE_CONTEXT.search(text[max(0, start - CONTEXT_WINDOW) : start]) is not None
@@ -182,6 +190,8 @@ def _candidates(text: str, phone_region: str | None) -> list[tuple[int, int, Ent
         for match in _PATTERNS[entity_type].finditer(text):
             value = match.group()
             if entity_type in (EntityType.PAYMENT_CARD, EntityType.PHONE) and _is_reference_number(text, match.start()):
+                continue
+            if entity_type is EntityType.IP_ADDRESS and _is_version(text, match.start()):
                 continue
             valid = is_valid_phone(value) if entity_type is EntityType.PHONE else _VALIDATORS[entity_type](value)
             if valid:

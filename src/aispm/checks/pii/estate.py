@@ -3,7 +3,8 @@
 The PII analyser files every scanned data file under the dataset asset that discovery makes for its directory (or,
 for a data file in no dataset, under a dataset asset of its own) and marks the asset with the files it scanned.
 Only here, with every file seen, can counts be summed: this step sets on each such asset its ``classification``
-(the sensitivity level, see :mod:`.classification`), ``sensitive_data`` (entity type -> values found, most first),
+(the sensitivity level, see :mod:`.classification`; ``unknown`` when nothing was found and some file could not be
+read to the end), ``sensitive_data`` (entity type -> values found, most first),
 ``pii_files`` (files with personal data) and how complete the scan was, which the reports and the CycloneDX
 ``data`` component show.
 """
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from aispm.baseline import Baseline
-from aispm.checks.pii.classification import classify, level_rank
+from aispm.checks.pii.classification import UNKNOWN, classify, level_rank
 from aispm.model import Asset, AssetKind, Finding, JSONValue
 
 RULE_PREFIX = "AISPM-PII-"
@@ -24,8 +25,11 @@ SAMPLED_FILES = "pii_sampled_files"
 INCOMPLETE_FILES = "pii_incomplete_files"
 """Asset properties the analyser sets per file (lists, which the engine unions per asset); this step replaces them
 with counts."""
+WARNINGS = "pii_warnings"
+"""What the readers warned about, per file (``path: warning``); never quotes data."""
 SAMPLE_ROWS = "pii_sample_rows"
 MAX_LISTED_FILES = 50
+MAX_LISTED_WARNINGS = 50
 
 
 def _entity_counts(finding: Finding) -> tuple[str, int] | None:
@@ -67,9 +71,11 @@ def classify_dataset(asset: Asset, findings: Sequence[Finding]) -> Asset:
         {SAMPLED_FILES: sampled, INCOMPLETE_FILES: incomplete, SAMPLE_ROWS: properties.get(SAMPLE_ROWS)}
     )
     ranked = sorted(counts.items(), key=lambda item: (-level_rank(classify([item[0]])), -item[1], item[0]))
+    # Nothing found in a file that could not be read says nothing about it: "public" would be a claim.
+    classification = UNKNOWN if incomplete and not counts else classify(counts)
     properties.update(
         {
-            "classification": classify(counts),
+            "classification": classification,
             "sensitive_data": dict(ranked),
             "pii_files": sorted(files)[:MAX_LISTED_FILES],
             "pii_files_scanned": len(scanned),
@@ -80,6 +86,9 @@ def classify_dataset(asset: Asset, findings: Sequence[Finding]) -> Asset:
         properties["pii_incomplete_files"] = incomplete[:MAX_LISTED_FILES]
     if not sampled:
         properties.pop(SAMPLE_ROWS, None)
+    warnings = properties.pop(WARNINGS, None)
+    if isinstance(warnings, list) and warnings:
+        properties[WARNINGS] = [str(item) for item in warnings[:MAX_LISTED_WARNINGS]]
     return replace(asset, properties=properties)
 
 

@@ -104,7 +104,7 @@ def open_dataset(path: Path, limits: ReadLimits, content: bytes | None = None) -
         raw.seek(0)
         claimed, actual = compression_of_name(path.name), compression_of_bytes(head)
         if claimed is not None and claimed != actual:
-            found = f"{actual} data" if actual else f"data starting {head[:4].hex()}" if head else "an empty file"
+            found = f"{actual} data" if actual else "uncompressed data" if head else "an empty file"
             raise DatasetReadError(f"{path.name}: named as {claimed} but holds {found}")
         if actual is None:
             return fmt, raw
@@ -193,8 +193,8 @@ class DecompressedStream:
             raise
         except EOFError:
             message = f"{self.kind} data is truncated after {self.produced} decompressed bytes"
-        except self._errors as exc:
-            message = f"corrupt {self.kind} data after {self.produced} decompressed bytes: {exc}"
+        except self._errors as exc:  # the decompressor's own message is left out: it may quote the data
+            message = f"corrupt {self.kind} data after {self.produced} decompressed bytes ({type(exc).__name__})"
         raise DatasetReadError(message, ReadProgress(bytes=self.produced)) from None
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from aispm.checks.pii.contextual import PREFILTER as CONTEXTUAL_PREFILTER
 from aispm.checks.pii.entities import PREFILTER_PATTERNS
 
 ENTITIES = 1
@@ -59,15 +60,6 @@ class PrefilterPattern:
     caseless: bool = True
 
 
-def _contextual_patterns() -> tuple[str, ...]:
-    """``contextual.PREFILTER`` when that module is there (it is optional while it is being written)."""
-    try:
-        module = importlib.import_module("aispm.checks.pii.contextual")
-    except ImportError:
-        return ()
-    return tuple(getattr(module, "PREFILTER", ()))
-
-
 def default_patterns(field_keys: bool = True) -> tuple[PrefilterPattern, ...]:
     """Every detector's condition; ``field_keys`` adds the JSON key patterns (JSON readers only need them)."""
     patterns = [
@@ -75,7 +67,7 @@ def default_patterns(field_keys: bool = True) -> tuple[PrefilterPattern, ...]:
         for conditions in PREFILTER_PATTERNS.values()
         for expression, caseless in conditions
     ]
-    patterns.extend(PrefilterPattern(expression, CONTEXTUAL) for expression in _contextual_patterns())
+    patterns.extend(PrefilterPattern(expression, CONTEXTUAL) for expression in CONTEXTUAL_PREFILTER)
     if field_keys:
         patterns.append(PrefilterPattern(FIELD_KEY_PATTERN, FIELDS))
     return tuple(patterns)
@@ -86,10 +78,6 @@ class Prefilter(Protocol):
 
     def hit_lines(self, text: str) -> dict[int, int]:
         """0-based index of every line of ``text`` where some pattern matches -> the families that matched."""
-        ...
-
-    def families(self, text: str) -> int:
-        """The families whose patterns match anywhere in ``text`` (0: nothing to look at)."""
         ...
 
 
@@ -108,13 +96,6 @@ class RegexPrefilter:
         for pattern in patterns:
             by_family.setdefault(pattern.family, []).append(wrap(pattern))
         self._families = [(family, re.compile("|".join(parts), flags)) for family, parts in by_family.items()]
-
-    def families(self, text: str) -> int:
-        mask = 0
-        for family, regex in self._families:
-            if regex.search(text) is not None:
-                mask |= family
-        return mask
 
     def hit_lines(self, text: str) -> dict[int, int]:
         hits: dict[int, int] = {}
@@ -147,9 +128,6 @@ class HyperscanPrefilter:
 
     def __init__(self, patterns: Sequence[PrefilterPattern], module: Any) -> None:
         self._families = [pattern.family for pattern in patterns]
-        self._all = 0
-        for family in self._families:
-            self._all |= family
         database = module.Database(mode=module.HS_MODE_BLOCK)
         database.compile(
             expressions=[pattern.expression.encode("ascii") for pattern in patterns],
@@ -160,17 +138,6 @@ class HyperscanPrefilter:
             ],
         )
         self._database = database
-
-    def families(self, text: str) -> int:
-        found = [0]
-        families, everything = self._families, self._all
-
-        def on_match(pattern: int, start: int, end: int, flags: int, context: object) -> bool:
-            found[0] |= families[pattern]
-            return found[0] == everything  # True stops the scan: nothing more to learn
-
-        self._database.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
-        return found[0]
 
     def hit_lines(self, text: str) -> dict[int, int]:
         ends: dict[int, int] = {}

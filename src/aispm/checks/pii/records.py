@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 DEFAULT_BATCH_CELLS = 4096
 DEFAULT_BLOCK_BYTES = 4 << 20
+DEFAULT_MAX_CELL_CHARS = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ class ReadLimits:
     """Read only the first N rows (records, lines) of each file."""
     max_bytes: int | None = None
     """Stop after this many (decompressed) bytes; the result says it stopped."""
-    max_cell_chars: int = 1 << 20
+    max_cell_chars: int = DEFAULT_MAX_CELL_CHARS
     """Longer values are cut (a 50 MB base64 blob in one cell is not personal data worth the memory)."""
     batch_cells: int = DEFAULT_BATCH_CELLS
     block_bytes: int = DEFAULT_BLOCK_BYTES
@@ -109,6 +110,28 @@ class DatasetReadError(Exception):
     def __init__(self, message: str, progress: ReadProgress | None = None) -> None:
         super().__init__(message)
         self.progress = progress or ReadProgress()
+
+
+MAX_PATH_CHARS = 200
+"""A longer key path keeps only (the start of) its last key: field names are looked up and cached per name."""
+
+
+def field_path(parent: str | None, key: str) -> str:
+    """``patient.name``: a nested key with its owner, which says whose value it is (``context.field_kind`` reads
+    dotted paths); list indices are left out."""
+    path = f"{parent}.{key}" if parent else key
+    return path if len(path) <= MAX_PATH_CHARS else key[:MAX_PATH_CHARS]
+
+
+def describe_error(error: BaseException) -> str:
+    """What went wrong, without the exception's text: parser messages (csv, json, pyarrow, zlib) may quote the
+    input they choke on, and that input may be personal data.  An OS error keeps its system message, and aispm's
+    own :class:`DatasetReadError` its text (written here, never quoting data)."""
+    if isinstance(error, DatasetReadError):
+        return str(error)
+    if isinstance(error, OSError) and error.strerror:
+        return f"{type(error).__name__}: {error.strerror}"
+    return type(error).__name__
 
 
 Reader = Callable[..., Iterator[Batch]]

@@ -5,7 +5,7 @@ names the few lines or cells where a detector could find something, and only tho
 validated pattern entities (:func:`.entities.find_entities`), entities that need a field name or inline context
 (``contextual.find_contextual``), and credentials through the secrets engine.  Cells of a context field (``dob``,
 ``ssn``, ``address``) are always analysed, whatever the prefilter says; fields that name a timestamp or an id
-(``created_at``, ``order_id``) never yield dates of birth or phone numbers.
+(``created_at``, ``order_id``) never yield dates of birth or phone numbers, and ids never card or national numbers.
 
 The result is a :class:`DatasetProfile`: per entity type a count, a few sample locations (line, or row and
 column) and a few redacted examples.  :func:`scan_dataset` never raises on bad data: a file that breaks off is
@@ -14,14 +14,16 @@ profiled as far as it was read, with the error.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable, Iterator
+import csv
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import BinaryIO
 
-from aispm.checks.pii.context import FieldKind, field_kind, is_context_field
+from aispm.checks.pii.context import NEVER_REPORTED, FieldKind, field_kind, is_context_field
+from aispm.checks.pii.contextual import find_contextual
 from aispm.checks.pii.entities import Entity, EntityType, find_entities
+from aispm.checks.pii.field_names import safe_field_name
 from aispm.checks.pii.prefilter import ALL_FAMILIES, CONTEXTUAL, ENTITIES, Prefilter, build_prefilter
 from aispm.checks.pii.readers import reader_for
 from aispm.checks.pii.records import (
@@ -32,6 +34,7 @@ from aispm.checks.pii.records import (
     LineBlock,
     ReadLimits,
     ReadProgress,
+    describe_error,
 )
 from aispm.model import JSONValue
 
@@ -41,18 +44,23 @@ MAX_EXAMPLES = 3
 """Distinct redacted examples kept per entity type."""
 DEFAULT_PHONE_REGION = "US"
 """Region of national-format numbers in a ``phone`` column (international ``+`` numbers are found anywhere)."""
-_NEVER_IN_NEGATIVE_FIELDS = frozenset({EntityType.PHONE, EntityType.DATE_OF_BIRTH})
-
-ContextualFinder = Callable[[Cell], list[Entity]]
 
 
 @dataclass(frozen=True, slots=True)
 class SampleLocation:
-    """Where one entity was seen: a line (text, JSON, CSV) and/or a row and column (tables)."""
+    """Where one entity was seen: a line (text, JSON, CSV) and/or a row and column (tables).
+
+    ``field`` is shown in reports: make it with :meth:`of` (or :func:`safe_field_name`), never from a raw name.
+    """
 
     line: int | None = None
     row: int | None = None
     field: str | None = None
+
+    @classmethod
+    def of(cls, cell: Cell) -> SampleLocation:
+        """The location of ``cell``, its field name shown only when it is safe to show."""
+        return cls(cell.line, cell.row, safe_field_name(cell.field))
 
     def to_json(self) -> dict[str, JSONValue]:
         out: dict[str, JSONValue] = {}
@@ -83,18 +91,6 @@ class EntityStats:
         if location.field is not None and (location.field in self.fields or len(self.fields) < 20):
             self.fields[location.field] = self.fields.get(location.field, 0) + 1
 
-    def to_json(self) -> dict[str, JSONValue]:
-        out: dict[str, JSONValue] = {
-            "count": self.count,
-            "sample_locations": [sample.to_json() for sample in self.samples],
-            "examples": list(self.examples),
-        }
-        if self.samples:
-            out["first"] = self.samples[0].to_json()
-        if self.fields:
-            out["fields"] = dict(self.fields)
-        return out
-
 
 @dataclass(slots=True)
 class DatasetProfile:
@@ -115,38 +111,6 @@ class DatasetProfile:
     def entity_types(self) -> list[EntityType]:
         """The types found, most frequent first."""
         return sorted(self.entities, key=lambda t: (-self.entities[t].count, t.value))
-
-    @property
-    def has_personal_data(self) -> bool:
-        return any(stats.count for stats in self.entities.values())
-
-    def to_properties(self) -> dict[str, JSONValue]:
-        """A JSON-ready summary for asset and finding properties (redacted examples only)."""
-        out: dict[str, JSONValue] = {
-            "format": self.format,
-            "rows_scanned": self.rows,
-            "bytes_scanned": self.bytes,
-            "entity_types": [entity_type.value for entity_type in self.entity_types],
-            "entity_counts": {t.value: self.entities[t].count for t in self.entity_types},
-            "entities": {t.value: self.entities[t].to_json() for t in self.entity_types},
-            "sampled": self.sampled,
-        }
-        if self.stopped:
-            out["stopped"] = self.stopped
-        if self.warnings:
-            out["warnings"] = list(self.warnings)
-        if self.error:
-            out["error"] = self.error
-        return out
-
-
-def _load_contextual() -> ContextualFinder | None:
-    """``contextual.find_contextual`` when that module is installed in this build."""
-    try:
-        module = importlib.import_module("aispm.checks.pii.contextual")
-    except ImportError:
-        return None
-    return cast(ContextualFinder | None, getattr(module, "find_contextual", None))
 
 
 class _Credentials:
@@ -259,7 +223,6 @@ class DatasetScanner:
         self.prefilter: Prefilter | None = None
         if use_prefilter:
             self.prefilter = prefilter or _default_prefilter(backend)
-        self.contextual = _load_contextual()
         self.credentials = _Credentials(self.path) if credentials else None
         self.stats: dict[EntityType, EntityStats] = {}
         self.cells_analysed = 0
@@ -310,9 +273,7 @@ class DatasetScanner:
         if self.credentials is not None:
             for line, redacted in self.credentials.find(block.text):
                 cell = block.cell(line - 1)
-                location = (
-                    SampleLocation(cell.line, cell.row, cell.field) if cell else SampleLocation(field=block.field)
-                )
+                location = SampleLocation.of(cell) if cell else SampleLocation(field=safe_field_name(block.field))
                 self._record(EntityType.CREDENTIAL, location, redacted)
 
     def _scan_cells(self, cells: list[Cell]) -> None:
@@ -322,7 +283,7 @@ class DatasetScanner:
         if self.credentials is not None:
             for line, redacted in self.credentials.find(text):
                 cell = cells[line - 1]
-                self._record(EntityType.CREDENTIAL, SampleLocation(cell.line, cell.row, cell.field), redacted)
+                self._record(EntityType.CREDENTIAL, SampleLocation.of(cell), redacted)
 
     def _analyse_cells(self, cells: list[Cell]) -> str:
         """Analyse the cells the prefilter picks; returns the text of all cells, one line each.
@@ -354,15 +315,16 @@ class DatasetScanner:
         if families & ENTITIES:
             region = self.phone_region if kind is FieldKind.PHONE else None
             entities = find_entities(text, region)
-        if families & CONTEXTUAL and self.contextual is not None:
-            extra = self.contextual(cell)
+        if families & CONTEXTUAL:
+            extra = find_contextual(cell)
             if extra:
                 entities = _merge(entities, extra)
         if not entities:
             return
-        location = SampleLocation(cell.line, cell.row, cell.field)
+        location = SampleLocation.of(cell)
+        never = NEVER_REPORTED.get(kind) if kind is not None else None
         for entity in entities:
-            if kind is FieldKind.NEGATIVE and entity.type in _NEVER_IN_NEGATIVE_FIELDS:
+            if never is not None and entity.type in never:
                 continue
             self._record(entity.type, location, entity.redacted)
 
@@ -416,19 +378,24 @@ def scan_dataset(
     limits: ReadLimits | None = None,
     *,
     content: bytes | None = None,
-    **options: Any,
+    path: str | None = None,
+    phone_region: str | None = DEFAULT_PHONE_REGION,
+    use_prefilter: bool = True,
+    backend: str | None = None,
+    credentials: bool = True,
 ) -> DatasetProfile:
     """Profile one dataset file (a path, or an already decompressed binary stream with its ``fmt``).
 
-    ``content`` is the file's bytes when they were already read (the path then only names the file).
-
-    ``options`` go to :class:`DatasetScanner`.  Never raises on bad data: unreadable or broken-off files give a
-    profile with ``error`` set and everything read before the break.
+    ``content`` is the file's bytes when they were already read (the path then only names the file); ``path``
+    names a stream's file.  The other options are :class:`DatasetScanner`'s.  Never raises on bad data: unreadable
+    or broken-off files give a profile with ``error`` set and everything read before the break.
     """
     limits = limits or ReadLimits()
     progress = ReadProgress()
-    path = str(source) if isinstance(source, str | Path) else options.pop("path", None)
-    scanner = DatasetScanner(path, **options)
+    name = str(source) if isinstance(source, str | Path) else path
+    scanner = DatasetScanner(
+        name, phone_region=phone_region, use_prefilter=use_prefilter, backend=backend, credentials=credentials
+    )
     stream: BinaryIO | None = None
     own_stream = False
     try:
@@ -447,8 +414,9 @@ def scan_dataset(
     except DatasetReadError as error:
         _merge_progress(progress, error.progress)
         return scanner.profile(fmt, progress, str(error))
-    except (OSError, ValueError, MemoryError, RecursionError, EOFError) as error:
-        return scanner.profile(fmt, progress, f"{type(error).__name__}: {error}")
+    except (OSError, ValueError, MemoryError, RecursionError, EOFError, csv.Error) as error:
+        # A parser's message may quote the input: the profile names the kind of error only.
+        return scanner.profile(fmt, progress, describe_error(error))
     finally:
         if own_stream and stream is not None:
             stream.close()

@@ -67,7 +67,8 @@ IBAN_LENGTHS: dict[str, int] = {
 }  # fmt: skip
 
 # Reserved for documentation and testing (RFC 2606, RFC 6761): never a real person's mailbox.
-RESERVED_EMAIL_DOMAINS = frozenset({"example.com", "example.org", "example.net"})
+RESERVED_EMAIL_DOMAINS = frozenset({"example.com", "example.org", "example.net", "test.com"})
+"""RFC 2606's, and ``test.com``: registered, but what people type as a placeholder (``a@test.com``)."""
 RESERVED_EMAIL_TLDS = frozenset({"test", "invalid", "example", "localhost", "local"})
 # ``logo@2x.png``: retina asset names look like addresses.
 FILE_EXTENSION_TLDS = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "css", "js"})
@@ -201,6 +202,13 @@ def is_fictional_us_number(digits: str) -> bool:
     return _FICTIONAL_US_NUMBER.fullmatch(digits) is not None
 
 
+def is_fictional_uk_number(digits: str) -> bool:
+    """``07700 900123``, ``020 7946 0321`` as digits (trunk ``0`` or country code ``44`` optional): Ofcom's drama
+    ranges, which other regions' plans may still accept (07700 900xxx fits the Indian and German ones)."""
+    national = digits[2:] if digits.startswith("44") else digits[1:] if digits.startswith("0") else digits
+    return _FICTIONAL_UK_NUMBER.fullmatch(national) is not None
+
+
 @lru_cache(maxsize=65_536)  # phonenumbers is the slow step; chat corpora repeat the same numbers
 def is_valid_phone(value: str, default_region: str | None = None) -> bool:
     """A number its country's numbering plan allows (via ``phonenumbers``), not a range reserved for fiction.
@@ -211,8 +219,11 @@ def is_valid_phone(value: str, default_region: str | None = None) -> bool:
         parsed = phonenumbers.parse(value, default_region)
     except phonenumbers.NumberParseException:
         return False
-    if not phonenumbers.is_valid_number(parsed):
-        return False
+    return phonenumbers.is_valid_number(parsed) and is_real_number(parsed)
+
+
+def is_real_number(parsed: phonenumbers.PhoneNumber) -> bool:
+    """A number (already found valid) that is not a placeholder (123-4567) or a range kept for fiction."""
     national = str(parsed.national_number)
     if _PLACEHOLDER_DIGITS.search(national):
         return False

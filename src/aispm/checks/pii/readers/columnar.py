@@ -26,13 +26,27 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from aispm.checks.pii.context import is_context_field
-from aispm.checks.pii.records import Batch, Cell, ColumnBlock, DatasetReadError, ReadLimits, ReadProgress
+from aispm.checks.pii.field_names import is_plain_identifier, safe_field_name
+from aispm.checks.pii.records import (
+    Batch,
+    Cell,
+    ColumnBlock,
+    DatasetReadError,
+    ReadLimits,
+    ReadProgress,
+    describe_error,
+    field_path,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 ROWS_PER_BATCH = 8192
 """Rows per record batch taken from Parquet, and per slice of a larger Arrow batch (bounds the cells held)."""
+
+SLICE_BYTES = 64 << 20
+"""Arrow bytes per slice (and, from the row group's declared size, per Parquet batch): a slice's values become
+Python strings, and 8,192 rows of megabyte strings would be gigabytes."""
 
 MAX_NESTING = 6
 """Lists and structs deeper than this are not read (real datasets nest two or three levels)."""
@@ -69,7 +83,7 @@ def _parquet_cells(source: BinaryIO, limits: ReadLimits, progress: ReadProgress)
         head = source.read(4)
         source.seek(0)
         if head != _PARQUET_MAGIC:
-            raise DatasetReadError(f"not a Parquet file (starts {head.hex() or 'empty'})", progress)
+            raise DatasetReadError(f"not a Parquet file ({_kind_of(head)})", progress)
         parquet = pq.ParquetFile(source)
     except DatasetReadError:
         raise
@@ -89,7 +103,11 @@ def _parquet_cells(source: BinaryIO, limits: ReadLimits, progress: ReadProgress)
         if declared > MAX_ROW_GROUP_BYTES:
             progress.warn(f"row group {group + 1} skipped: its text columns declare {declared} bytes")
             continue
-        batches = parquet.iter_batches(ROWS_PER_BATCH, row_groups=[group], columns=rows.columns, use_threads=False)
+        group_rows = parquet.metadata.row_group(group).num_rows
+        per_batch = (
+            ROWS_PER_BATCH if declared <= 0 else max(1, min(ROWS_PER_BATCH, SLICE_BYTES * group_rows // declared))
+        )
+        batches = parquet.iter_batches(per_batch, row_groups=[group], columns=rows.columns, use_threads=False)
         while not rows.done:
             try:
                 batch = next(batches)
@@ -121,7 +139,7 @@ def read_arrow(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> 
         raise _with_progress(exc, progress) from None
     except (pa.ArrowException, OSError, ValueError, EOFError, MemoryError) as exc:
         raise DatasetReadError(
-            f"not an Arrow IPC file or stream (starts {head.hex()}): {_reason(exc)}", progress
+            f"not an Arrow IPC file or stream ({_kind_of(head)}): {_reason(exc)}", progress
         ) from None
     rows = _Rows(reader.schema, limits, progress)
     if not rows.columns:
@@ -186,17 +204,17 @@ class _Rows:
     def _warn_deep(self, name: str) -> None:
         if not self._deep_warned:
             self._deep_warned = True
-            self.progress.warn(f"values nested deeper than {MAX_NESTING} levels not read ({name})")
+            self.progress.warn(f"values nested deeper than {MAX_NESTING} levels not read ({safe_field_name(name)})")
 
     # --- cells ---
 
     def cells(self, batch: pa.RecordBatch) -> Iterator[Batch]:
         """The values of ``batch``, column by column (leaf by leaf for nested columns); updates progress.
 
-        Each leaf of a slice of :data:`ROWS_PER_BATCH` rows comes as :class:`ColumnBlock` s of at most
-        ``limits.batch_cells`` values: flattening in Arrow instead of walking Python objects, and making cells only
-        for the values the scanner's prefilter flags, is what makes Parquet fast to read.  Maps (whose keys name
-        their values) are walked as Python objects and come as lists of cells.
+        Each leaf of a slice of at most :data:`ROWS_PER_BATCH` rows and about :data:`SLICE_BYTES` comes as
+        :class:`ColumnBlock` s of at most ``limits.batch_cells`` values: flattening in Arrow instead of walking
+        Python objects, and making cells only for the values the scanner's prefilter flags, is what makes Parquet
+        fast to read.  Maps (whose keys name their values) are walked as Python objects and come as lists of cells.
         """
         limits, progress = self.limits, self.progress
         count = batch.num_rows
@@ -204,8 +222,7 @@ class _Rows:
             count = min(count, max(0, limits.sample_rows - progress.rows))
             batch = batch.slice(0, count)
         names = [name for name in self.columns if name in batch.schema.names]
-        for offset in range(0, count, ROWS_PER_BATCH):
-            part = batch.slice(offset, ROWS_PER_BATCH)
+        for offset, part in _slices(batch, count):
             first = progress.rows + offset + 1
             for name in names:
                 yield from self._column_batches(part.column(name), name, first)
@@ -255,7 +272,7 @@ class _Rows:
             parents = pc.list_parent_indices(array)
             values = array.flatten()
             if len(parents) != len(values):  # not expected; never pair a value with the wrong row
-                self.progress.warn(f"column {name}: list values and their rows disagree; not read")
+                self.progress.warn(f"column {safe_field_name(name)}: list values and their rows disagree; not read")
                 return
             rows = parents if rows is None else rows.take(parents)
             context = None if context is None else context.take(parents)
@@ -271,7 +288,7 @@ class _Rows:
                 skip = None
             for field, child in zip(fields, children, strict=True):
                 if field != skip:
-                    yield from self._leaves(child, field, rows, context, depth + 1)
+                    yield from self._leaves(child, field_path(name, field), rows, context, depth + 1)
 
     def _leaf_blocks(
         self, field: str, texts: pa.Array, rows: pa.Array | None, contexts: pa.Array | None, first: int
@@ -303,12 +320,14 @@ class _Rows:
             inner = role[:100] if role else context
             for key, item in value.items():
                 if item is not None and key != "role":  # labels (user, assistant); ``from`` may be an address
-                    self._walk(item, str(key), row, inner, depth + 1, out)
+                    self._walk(item, field_path(field, str(key)), row, inner, depth + 1, out)
         elif isinstance(value, list):
             for item in value:
                 if isinstance(item, tuple) and len(item) == 2:  # a map entry: (key, value)
                     key, item = item
-                    self._walk(item, str(key), row, context, depth + 1, out)
+                    if isinstance(key, str) and key and not is_plain_identifier(key):  # a key that is a value
+                        out.append(Cell(key[: self.limits.max_cell_chars], field=field, row=row, context=context))
+                    self._walk(item, field_path(field, str(key)), row, context, depth + 1, out)
                 elif item is not None:
                     self._walk(item, field, row, context, depth + 1, out)
         elif isinstance(value, bool):
@@ -354,9 +373,47 @@ def _with_progress(error: DatasetReadError, progress: ReadProgress) -> DatasetRe
     return DatasetReadError(str(error), progress)
 
 
+def _slices(batch: pa.RecordBatch, count: int) -> Iterator[tuple[int, pa.RecordBatch]]:
+    """``(offset, slice)`` over the first ``count`` rows: at most :data:`ROWS_PER_BATCH` rows, and fewer (down to
+    one) while a slice holds more than :data:`SLICE_BYTES`."""
+    offset = 0
+    while offset < count:
+        step = min(ROWS_PER_BATCH, count - offset)
+        part = batch.slice(offset, step)
+        size = part.nbytes
+        while step > 1 and size > SLICE_BYTES:
+            step = max(1, min(step // 2, step * SLICE_BYTES // size))
+            part = batch.slice(offset, step)
+            size = part.nbytes
+        yield offset, part
+        offset += step
+
+
 def _reason(exc: BaseException) -> str:
-    """pyarrow's message on one line and short (some span lines)."""
-    return " ".join(str(exc).split())[:300] or type(exc).__name__
+    """The kind of error, never pyarrow's message: it may quote a column name or value of the file."""
+    return describe_error(exc)
+
+
+def _kind_of(head: bytes) -> str:
+    """What the first bytes look like, named without showing them (they may be personal data)."""
+    from aispm.checks.pii.formats import compression_of_bytes
+
+    if not head:
+        return "an empty file"
+    compression = compression_of_bytes(head)
+    if compression is not None:
+        return f"{compression} data"
+    if head.startswith(_PARQUET_MAGIC):
+        return "Parquet data"
+    if head.startswith(_ARROW_FILE_MAGIC):
+        return "an Arrow IPC file"
+    if head.lstrip()[:1] in (b"{", b"["):
+        return "JSON-like text"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "binary data"
+    return "text"
 
 
 def _is_text(kind: pa.DataType) -> bool:

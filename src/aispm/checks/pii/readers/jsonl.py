@@ -2,10 +2,10 @@
 
 JSON Lines are handed over as raw line blocks: the scanner prefilters the raw text and parses only lines where
 something might be, so a corpus of clean chat turns is never parsed at all.  A parsed line yields a cell per string
-(and number) leaf: ``field`` is the leaf's key (``content``, ``prompt``, ``dob``), ``context`` the ``role`` beside
-it in a chat message.  A parsed line that is not valid JSON is scanned as plain text and counted in a warning; lines
-the prefilter passes over are never parsed (validating every line would cost more than the scan), so the warning
-counts only the lines that were parsed, and says so.
+(and number) leaf: ``field`` is the leaf's key path (``prompt``, ``patient.dob``, ``messages.content``; list indices
+left out), ``context`` the ``role`` beside it in a chat message.  A parsed line that is not valid JSON is scanned
+as plain text and counted in a warning; lines the prefilter passes over are never parsed (validating every line
+would cost more than the scan), so the warning counts only the lines that were parsed, and says so.
 
 A whole JSON document is either compact (one or two lines: parsed, a cell per leaf, ``row`` = the record's index in
 a top-level list) or pretty-printed (read like JSON Lines, each line a ``"key": value`` fragment, so every leaf
@@ -19,8 +19,10 @@ import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO, cast
 
+from aispm.checks.pii.field_names import is_plain_identifier
+from aispm.checks.pii.readers.decoding import utf8_stream
 from aispm.checks.pii.readers.text import read_lines
-from aispm.checks.pii.records import Batch, Cell, LineBlock, ReadLimits, ReadProgress
+from aispm.checks.pii.records import Batch, Cell, LineBlock, ReadLimits, ReadProgress, field_path
 
 MAX_DEPTH = 32
 """Deeper nesting is not walked (a hostile document must not exhaust the stack)."""
@@ -50,12 +52,14 @@ def walk_cells(
         role = document.get("role")
         context = role if isinstance(role, str) else None
         for key, value in document.items():
+            if not is_plain_identifier(key):  # a key that is a value (an email keying a record) is scanned as one
+                cells.append(Cell(key, field=field, line=line, row=row, context=context))
             text = _leaf_text(value)
             if text is not None:
                 if text and key != "role":
-                    cells.append(Cell(text, field=key, line=line, row=row, context=context))
+                    cells.append(Cell(text, field=field_path(field, key), line=line, row=row, context=context))
             elif isinstance(value, dict | list):
-                walk_cells(value, line, row, cells, key, depth + 1)
+                walk_cells(value, line, row, cells, field_path(field, key), depth + 1)
     elif isinstance(document, list):
         for value in document:
             text = _leaf_text(value)
@@ -106,7 +110,7 @@ def read_jsonl(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> 
         walk_cells(document, line_no, None, cells)
         return cells
 
-    yield from read_lines(stream, limits, progress, line_cells)
+    yield from read_lines(utf8_stream(stream), limits, progress, line_cells)
     invalid.finish()
 
 
@@ -142,6 +146,7 @@ def _decode_string(literal: str) -> str | None:
 
 def read_json(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> Iterator[Batch]:
     """A whole JSON document: parsed when compact, read line by line when pretty-printed."""
+    stream = utf8_stream(stream)
     head = stream.read(1 << 16)
     if head.rstrip().count(b"\n") >= 2:
         yield from _read_pretty(head, stream, limits, progress)
@@ -157,11 +162,12 @@ def read_json(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> I
     try:
         document = json.loads(data)
     except (ValueError, RecursionError) as error:
-        progress.warn(f"not valid JSON ({error}): scanned as text")
+        where = f" (line {error.lineno} column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
+        progress.warn(f"not valid JSON{where}: scanned as text")
         yield from _read_pretty(data, stream, limits, progress)
         return
     progress.bytes += len(data)
-    yield from _compact_batches(document, data.count(b"\n") == 0, limits, progress)
+    yield from _compact_batches(document, data.rstrip().count(b"\n") == 0, limits, progress)
 
 
 def _compact_batches(document: Any, one_line: bool, limits: ReadLimits, progress: ReadProgress) -> Iterator[Batch]:

@@ -3,7 +3,8 @@
 A file is read in blocks of about ``limits.block_bytes`` cut at line ends, so the scanner can prefilter a few MB
 of raw text at once and look closely only at lines where something might be.  Blocks are decoded as UTF-8; a
 block that is not valid UTF-8 is decoded as Latin-1 (every byte is a character, so nothing is lost) and the file
-gets a warning.  A line longer than ``limits.max_cell_chars`` is cut there: the rest of it is skipped, with a warning.
+gets a warning (UTF-16/32 with a BOM and bare-CR line ends are converted first, see :mod:`.decoding`).  A line
+longer than ``limits.max_cell_chars`` is cut there: the rest of it is skipped, with a warning.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from aispm.checks.pii.readers.decoding import utf8_stream
 from aispm.checks.pii.records import Cell, LineBlock, ReadLimits, ReadProgress
 
 READ_CHUNK = 1 << 20
@@ -140,4 +142,4 @@ def text_cells(line: str, line_no: int) -> list[Cell]:
 
 def read_text(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> Iterator[LineBlock]:
     """Text and Markdown: a cell per line."""
-    return read_lines(stream, limits, progress, text_cells)
+    return read_lines(utf8_stream(stream), limits, progress, text_cells)
