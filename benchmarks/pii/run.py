@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/pii/run.py --skip-peers     # aispm only (Presidio's earlier figures are kept)
     .venv/bin/python benchmarks/pii/run.py --no-speed       # the quality corpus only
     .venv/bin/python benchmarks/pii/run.py --report-only    # rewrite results.md and the README from results.json
+    .venv/bin/python benchmarks/pii/run.py --holdout        # the held-out corpus of holdout.py (see its docstring)
 
 (a) Quality: the corpus of ``corpus.py`` scored by ``scoring.py``.  (b) Speed: the 200 MB chat JSONL of
 ``speed_corpus.py``.  Wall time, CPU seconds and peak memory of each tool's whole process tree come from
@@ -41,6 +42,8 @@ PRESIDIO_SLICE_BYTES = 10 * 1000 * 1000
 PRESIDIO_FULL_LIMIT_SECONDS = 600.0
 README_START = "<!-- pii-bench:start (benchmarks/pii/run.py writes this table) -->"
 README_END = "<!-- pii-bench:end -->"
+HOLDOUT_START = "<!-- pii-holdout:start (benchmarks/pii/holdout.py writes this section) -->"
+HOLDOUT_END = "<!-- pii-holdout:end -->"
 TARGETS = {"recall": 0.95, "decoys_reported": 5, "mb_per_second": 40.0}
 
 
@@ -83,16 +86,18 @@ def dataset_files(truth: dict[str, Any]) -> list[str]:
 # --- quality ---------------------------------------------------------------------------------------------------------
 
 
-def quality_presidio(python: Path, truth: dict[str, Any], timeout: float) -> dict[str, Any]:
-    report = OUT / "reports" / "presidio-corpus.json"
-    argv = [str(python), str(HERE / "peers" / "presidio_runner.py"), "--root", str(OUT / "tree"), "--out", str(report),
-            *dataset_files(truth)]  # fmt: skip
-    measurement = measured(argv, "presidio-corpus", timeout)
+def quality_presidio(python: Path, truth: dict[str, Any], timeout: float, root: Path = OUT,
+                     label: str = "corpus", max_listed: int = 100) -> dict[str, Any]:  # fmt: skip
+    """``root``/``label``: the corpus directory and the report name (the held-out corpus of ``holdout.py``)."""
+    report = OUT / "reports" / f"presidio-{label}.json"
+    argv = [str(python), str(HERE / "peers" / "presidio_runner.py"), "--root", str(root / "tree"), "--out",
+            str(report), *dataset_files(truth)]  # fmt: skip
+    measurement = measured(argv, f"presidio-{label}", timeout)
     data = json.loads(report.read_text())
     return {
         "measurement": measurement,
         "errors": data["errors"],
-        "score": score("presidio", data["reports"], truth),
+        "score": score("presidio", data["reports"], truth, max_listed=max_listed),
         "score_at_0.5": score("presidio", data["reports"], truth, min_score=0.5),
     }
 
@@ -111,19 +116,20 @@ def _cli_findings(report: Path) -> tuple[dict[str, int], list[str]]:
     return counts, errors
 
 
-def quality_aispm(truth: dict[str, Any], timeout: float) -> dict[str, Any]:
-    tree = OUT / "tree"
-    cli_report = OUT / "reports" / "aispm-corpus-cli.json"
+def quality_aispm(truth: dict[str, Any], timeout: float, root: Path = OUT, label: str = "corpus",
+                  max_listed: int = 100) -> dict[str, Any]:  # fmt: skip
+    tree = root / "tree"
+    cli_report = OUT / "reports" / f"aispm-{label}-cli.json"
     cli_report.parent.mkdir(parents=True, exist_ok=True)
     aispm = str(REPO / ".venv" / "bin" / "aispm")
     argv = [aispm, "scan", str(tree), "--scanners", "data", "--format", "json", "--output", str(cli_report),
             "--no-store"]  # fmt: skip
-    measurement = measured(argv, "aispm-corpus-cli", timeout)
+    measurement = measured(argv, f"aispm-{label}-cli", timeout)
     cli_counts, cli_errors = _cli_findings(cli_report) if cli_report.is_file() else ({}, ["no report written"])
-    located = OUT / "reports" / "aispm-corpus-located.json"
+    located = OUT / "reports" / f"aispm-{label}-located.json"
     argv = [str(REPO / ".venv" / "bin" / "python"), str(HERE / "peers" / "aispm_runner.py"), "--root", str(tree),
             "--out", str(located), *dataset_files(truth)]  # fmt: skip
-    runner = measured(argv, "aispm-corpus-located", timeout)
+    runner = measured(argv, f"aispm-{label}-located", timeout)
     data = json.loads(located.read_text())
     reports = data["reports"]
     scored_from = "aispm scan (locations from the scanner with the sample cap lifted)"
@@ -144,7 +150,7 @@ def quality_aispm(truth: dict[str, Any], timeout: float) -> dict[str, Any]:
         "cli_errors": cli_errors,
         "count_mismatches": mismatches,
         "errors": data["errors"],
-        "score": score("aispm", reports, truth),
+        "score": score("aispm", reports, truth, max_listed=max_listed),
     }
 
 
@@ -344,6 +350,15 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def write_results_md(results: dict[str, Any]) -> None:
+    """Rewrite results.md, keeping the held-out section that ``holdout.py`` writes between its markers."""
+    path = HERE / "results.md"
+    text = markdown(results)
+    old = path.read_text() if path.exists() else ""
+    kept = re.search(re.escape(HOLDOUT_START) + ".*?" + re.escape(HOLDOUT_END), old, re.S)
+    path.write_text(text + ("\n" + kept.group(0) + "\n" if kept else ""))
+
+
 def update_readme(results: dict[str, Any]) -> None:
     readme = REPO / "README.md"
     text = readme.read_text()
@@ -361,11 +376,17 @@ def main() -> None:
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--holdout", action="store_true", help="the held-out corpus of holdout.py instead")
     args = parser.parse_args()
+    if args.holdout:
+        import holdout  # imported late: it imports this module
+
+        holdout.main([*(["--skip-peers"] if args.skip_peers else []), *(["--report-only"] if args.report_only else [])])
+        return
     results_path = HERE / "results.json"
     previous = json.loads(results_path.read_text()) if results_path.exists() else {}
     if args.report_only:
-        (HERE / "results.md").write_text(markdown(previous))
+        write_results_md(previous)
         update_readme(previous)
         return
     OUT.mkdir(parents=True, exist_ok=True)
@@ -402,7 +423,7 @@ def main() -> None:
     results["quality"] = {t: results["quality"][t] for t in order if t in results["quality"]}
     results["speed"] = {t: results["speed"][t] for t in order if t in results["speed"]}
     results_path.write_text(json.dumps(results, indent=1) + "\n")
-    (HERE / "results.md").write_text(markdown(results))
+    write_results_md(results)
     update_readme(results)
     print(markdown(results))
 

@@ -12,8 +12,8 @@ the default registry runs, with the UK NINO recognizer switched on (it ships dis
 The default score threshold (0: every result) is kept; the score of each result is written so that the scoring can
 also apply a threshold.
 
-How files are read: text, Markdown and JSON Lines (plain or ``.gz``) line by line, each raw line analysed as one
-text; CSV cell by cell, each cell with its column name as a context word (what Presidio's own structured-data
+How files are read: text, Markdown and JSON Lines (plain, ``.gz`` or ``.xz``) line by line, each raw line analysed as
+one text; CSV cell by cell, each cell with its column name as a context word (what Presidio's own structured-data
 helpers do); Parquet and Arrow (stream or file format) row by row and cell by cell, also with the column name.
 """
 
@@ -24,6 +24,7 @@ import csv
 import gzip
 import io
 import json
+import lzma
 import sys
 import time
 from collections.abc import Iterator
@@ -86,7 +87,8 @@ def units(path: Path, max_bytes: int | None) -> Iterator[Unit]:
                     if value not in (None, ""):
                         yield str(value), None, row, column
         return
-    with gzip.open(path, "rb") if name.endswith(".gz") else path.open("rb") as raw:
+    opener = gzip.open if name.endswith(".gz") else lzma.open if name.endswith(".xz") else open
+    with opener(path, "rb") as raw:
         data = raw.read(max_bytes) if max_bytes else raw.read()
     text = data.decode("utf-8", errors="replace")
     if name.endswith(".csv") or name.endswith(".csv.gz") or name.endswith(".tsv"):
