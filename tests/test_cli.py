@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from aispm.cli import cli
@@ -61,3 +63,31 @@ def test_sample_option_is_explained_and_validated(tmp_path: Path) -> None:
     assert code == 0 and "--sample N" in out and "first N rows" in out
     code, out = run("scan", str(tmp_path), "--sample", "0", "--no-store")
     assert code == 2 and "--sample" in out
+
+
+@pytest.mark.parametrize("fmt", ["json", "cyclonedx", "sarif", "html", "table"])
+def test_reports_on_file_names_that_are_not_utf8_are_written_as_utf8(tmp_path: Path, fmt: str) -> None:
+    """os.fsdecode turns the byte 0xff of a file name into a lone surrogate, which the UTF-8 codec refuses."""
+    root = tmp_path / "estate"
+    root.mkdir()
+    name = os.fsdecode(b"m\xff.py")
+    (root / name).write_text("import openai\nclient = openai.OpenAI(api_key='sk-proj-" + "Ab3" * 16 + "')\n")
+    target = tmp_path / f"report.{fmt}"
+    code, _ = run("scan", str(root), "--format", fmt, "-o", str(target), "--no-store", "--quiet")
+    assert code in (0, 1)
+    text = target.read_bytes().decode("utf-8")  # strict: the file is valid UTF-8
+    if fmt == "table":
+        return  # the summary names no file
+    assert ("m%FF.py" if fmt == "sarif" else "m\\udcff.py") in text  # SARIF has URIs: the byte, percent-encoded
+    if fmt in ("json", "cyclonedx"):
+        assert any(name in value for value in _strings(json.loads(text)))  # the escape reads back as the name
+    printed = CliRunner().invoke(cli, ["scan", str(root), "--format", fmt, "--no-store"], catch_exceptions=False)
+    assert "m\\udcff.py" in printed.stdout_bytes.decode("utf-8") or fmt == "sarif"
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in (str(key), *_strings(item))]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return [str(value)]

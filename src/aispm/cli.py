@@ -202,16 +202,16 @@ def scan(
         text_report = None if fmt == "table" else renderer(fmt)(result)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text_report or "", encoding="utf-8")
+        output.write_bytes(_utf8(text_report or ""))
     if fmt == "table" or output is not None:
         if not quiet:
             from aispm.report.table import print_summary
 
             print_summary(result, _stdout_console(), show_suppressed=show_suppressed)
             if output is not None:
-                click.echo(f"{fmt} report written to {output}")
+                click.echo(_utf8(f"{fmt} report written to {output}\n"), nl=False)
     else:
-        click.echo(text_report, nl=False)
+        click.echo(_utf8(text_report or ""), nl=False)
 
     threshold = Severity.parse(fail_on) if fail_on else (pol.fail_on if pol and pol.fail_on else Severity.HIGH)
     if strict and result.errors:
@@ -219,6 +219,12 @@ def scan(
         sys.exit(EXIT_ERROR)
     if write_baseline_path is None and any(f.severity.rank >= threshold.rank for f in result.active_findings):
         sys.exit(EXIT_FINDINGS)
+
+
+def _utf8(text: str) -> bytes:
+    """A report as UTF-8 bytes, whatever it holds: file names that are not UTF-8 reach it as lone surrogates
+    (``surrogateescape``), which the codec refuses; they are written as ``\\udcXX`` (a valid escape in JSON)."""
+    return text.encode("utf-8", "backslashreplace")
 
 
 def _load_baselines(baseline_path: Path | None, write_path: Path | None) -> tuple[Baseline | None, Baseline | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ import pytest
 
 from aispm import engine
 from aispm.analyser import AnalysisError, Record
-from aispm.discover.notebooks import NotebookAnalyser
+from aispm.discover.notebooks import NotebookAnalyser, locate_lines
 from aispm.files.content import FileContent
 from aispm.files.walk import FileRef
 from aispm.model import Asset, AssetKind, Relation, RelationKind
@@ -267,3 +268,66 @@ def test_hostile_cells_stay_linear(tmp_path: Path) -> None:
     assert set(packages) == {"pypi:openai", "pypi:anthropic"}
     assert len(packages["pypi:anthropic"].locations) == 3_000
     assert packages["pypi:anthropic"].version == "==0.0"
+
+
+class CountingText(str):
+    """A text that counts the characters its ``find`` calls look at (the work of the line mapping)."""
+
+    scanned = 0
+
+    def find(self, sub: str, start: Any = None, end: Any = None) -> int:  # type: ignore[override]
+        begin = 0 if start is None else start
+        stop = len(self) if end is None else min(end, len(self))
+        hit = super().find(sub, begin, stop)
+        CountingText.scanned += max(0, (hit + len(sub) if hit != -1 else stop) - begin)
+        return hit
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        '{"source": "x = 1"}',  # no cell_type: the search for the next one ran to the end of the file each time
+        '{"cell_type": "code"}',  # no source key: nothing to search for
+        '{"cell_type": "code", "source": "import torch\\ntorch.load(1)\\n"}',  # one string, several lines
+    ],
+)
+def test_line_mapping_is_linear_however_cells_are_written(cells: str) -> None:
+    tail = '{"cell_type": "code", "source": ["import torch\\n", "torch.load(\\"m.pt\\")"]}'
+    text = '{"cells": [' + ",\n".join([cells] * 3_000 + [tail]) + "]}"
+    notebook_json = json.loads(text)
+    CountingText.scanned = 0
+    located = locate_lines(CountingText(text), notebook_json["cells"], "source")
+    assert CountingText.scanned <= 4 * len(text)
+    assert located[-1] == [text.count("\n") + 1] * 2  # the last cell's lines are still found, on the last line
+
+
+def test_json_and_python_are_parsed_once_for_every_analyser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inventory and the model-loader check read the same notebook: one JSON parse, one Python parse."""
+    from aispm.checks.modelfiles.loaders import LoaderCallAnalyser
+    from aispm.discover import notebooks
+
+    counts = {"json": 0, "python": 0}
+    load, parse = notebooks.load_json, ast.parse
+
+    def counting_load(text: str) -> Any:
+        counts["json"] += 1
+        return load(text)
+
+    def counting_parse(source: str, *args: Any, **kwargs: Any) -> ast.Module:
+        counts["python"] += 1
+        return parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(notebooks, "load_json", counting_load)
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    file, text = write(
+        tmp_path, notebook(cell("import torch\nfrom openai import OpenAI\n"), cell("torch.load('m.pt')\n"))
+    )
+    inventory = list(NotebookAnalyser().analyse(file))
+    loader_calls = list(LoaderCallAnalyser().analyse(file))
+    assert counts == {"json": 1, "python": 1}
+    assert of_kind(inventory, AssetKind.NOTEBOOK) and [f.location.start_line for f in loader_calls] == [
+        file_line(text, "torch.load(")
+    ]
+    other, _ = write(tmp_path, notebook(cell("import torch\ntorch.load('n.pt')\n")), "other.ipynb")
+    assert [f.properties["path"] for f in LoaderCallAnalyser().analyse(other)] == ["n.pt"]  # a new file, new parse
+    assert counts == {"json": 2, "python": 2}

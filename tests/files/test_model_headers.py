@@ -85,6 +85,30 @@ def test_broken_safetensors_are_malformed(data: bytes, reason: str) -> None:
         safetensors_facts(io.BytesIO(data), data, len(data))
 
 
+@pytest.mark.parametrize(
+    ("shape", "reason"),
+    [
+        ([10**18] * 300, "implausible shape \\(300 dimensions\\)"),  # its product had 5,400 digits: unprintable
+        ([1] * 65, "implausible shape \\(65 dimensions\\)"),
+        ([2**32, 2**32], "implausible shape \\(more than 2\\*\\*63 elements\\)"),
+        ([10**30], "more than 2"),
+    ],
+)
+def test_implausible_safetensors_shapes_are_malformed(shape: list[int], reason: str) -> None:
+    data = safetensors_bytes({"t": {"dtype": "F32", "shape": shape, "data_offsets": [0, 4]}}, b"\0" * 4)
+    with pytest.raises(MalformedModel, match=reason):
+        safetensors_facts(io.BytesIO(data), data, len(data))
+
+
+@pytest.mark.parametrize("shape", [[1] * 64, [2**31, 2**32], [0, 10**30], [2**63]])
+def test_large_but_possible_safetensors_shapes_are_counted(shape: list[int]) -> None:
+    data = safetensors_bytes({"t": {"dtype": "F32", "shape": shape, "data_offsets": [0, 4]}}, b"\0" * 4)
+    count = 1
+    for dim in shape:
+        count *= dim
+    assert safetensors_facts(io.BytesIO(data), data, len(data))["parameters"] == count
+
+
 def test_gguf_general_metadata() -> None:
     data = gguf_bytes(
         [

@@ -81,29 +81,40 @@ def locate_lines(text: str, cells: Sequence[Mapping[str, Any]], code_key: str) -
 
     nbformat writes a cell's source as a JSON list with one string per line, so each line is found by a forward
     search for its JSON encoding, bounded by the cell's place in the file.  A source stored as one string (or
-    written by a tool that differs) falls back to the line of the cell's ``source`` key.
+    written by a tool that differs) falls back to the line of the cell's ``source`` key.  Every search starts
+    where the previous one ended, or is remembered (the next ``cell_type`` key, a key that no longer occurs), so
+    the whole mapping is linear in the file however its cells are written.
     """
     index = LineIndex.of(text)
     needle_key = f'"{code_key}"'
     cursor = 0
+    next_type = -1  # where the next '"cell_type"' key is, once searched (len(text) when there is none)
+    keys_left = True  # False once the source key was not found after the cursor: it cannot be found later
     out: list[list[int]] = []
     for cell in cells:
-        key_at = text.find(needle_key, cursor)
+        source = cell.get(code_key)
+        key_at = text.find(needle_key, cursor) if keys_left and source is not None else -1
         if key_at == -1:
+            keys_left = keys_left and source is None
             key_at = cursor
-        end = text.find('"cell_type"', key_at + len(needle_key))
-        end = len(text) if end == -1 else end
+        if next_type < key_at + len(needle_key):
+            found = text.find('"cell_type"', key_at + len(needle_key))
+            next_type = len(text) if found == -1 else found
+        end = next_type
         position = key_at
         lines: list[int] = []
-        for line in _source_text(cell.get(code_key)).splitlines(keepends=True):
-            hit = -1
-            for needle in {json.dumps(line, ensure_ascii=False), json.dumps(line)}:
-                # consecutive source lines sit next to each other: a short window keeps hostile cells linear
-                hit = text.find(needle, position, min(end, position + len(needle) + SEARCH_SLACK))
-                if hit != -1:
-                    position = hit + len(needle)
-                    break
-            lines.append(index.line_of(hit if hit != -1 else position))
+        if not isinstance(source, list):  # one JSON string: every line of it sits on the key's line
+            lines = [index.line_of(key_at)] * len(_source_text(source).splitlines())
+        else:
+            for line in _source_text(source).splitlines(keepends=True):
+                hit = -1
+                for needle in {json.dumps(line, ensure_ascii=False), json.dumps(line)}:
+                    # consecutive source lines sit next to each other: a short window keeps hostile cells linear
+                    hit = text.find(needle, position, min(end, position + len(needle) + SEARCH_SLACK))
+                    if hit != -1:
+                        position = hit + len(needle)
+                        break
+                lines.append(index.line_of(hit if hit != -1 else position))
         out.append(lines)
         cursor = max(position, key_at + len(needle_key))
     return out
@@ -172,19 +183,17 @@ def code_cells(text: str, notebook: Mapping[str, Any]) -> tuple[list[CodeCell], 
     return out, len(cells)
 
 
-def _parses(source: str) -> bool:
+def _parse(source: str) -> ast.Module | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(source)
+            return ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
-    return True
+        return None
 
 
-def python_source(cells: Sequence[CodeCell]) -> tuple[str, dict[int, int]]:
-    """All Python cells as one source (names flow from cell to cell, as in the kernel), with a map from its lines
-    to notebook lines.  Cells that do not parse on their own are blanked out, keeping the numbering."""
+def _python(cells: Sequence[CodeCell]) -> tuple[str, ast.Module | None, dict[int, int]]:
+    """The joined Python of ``cells``, its tree (``None`` when there is no Python) and the line map."""
     blocks = [cell for cell in cells if cell.python]
     line_map: dict[int, int] = {}
     texts: list[str] = []
@@ -193,23 +202,74 @@ def python_source(cells: Sequence[CodeCell]) -> tuple[str, dict[int, int]]:
             line_map[len(line_map) + 1] = file_line
         texts.append("\n".join(cell.python))
     source = "\n".join(texts)
-    if source.strip() and not _parses(source):
-        texts = [text if _parses(text) else "\n" * text.count("\n") for text in texts]
+    if not source.strip():
+        return source, None, line_map
+    tree = _parse(source)
+    if tree is None:
+        texts = [text if _parse(text) is not None else "\n" * text.count("\n") for text in texts]
         source = "\n".join(texts)
+        tree = _parse(source) if source.strip() else None
+    return source, tree, line_map
+
+
+def python_source(cells: Sequence[CodeCell]) -> tuple[str, dict[int, int]]:
+    """All Python cells as one source (names flow from cell to cell, as in the kernel), with a map from its lines
+    to notebook lines.  Cells that do not parse on their own are blanked out, keeping the numbering."""
+    source, _, line_map = _python(cells)
     return source, line_map
 
 
 def python_of(cells: Sequence[CodeCell]) -> tuple[ast.Module | None, dict[int, int]]:
     """:func:`python_source`, parsed (``None`` when there is no Python)."""
-    source, line_map = python_source(cells)
-    if not source.strip():
-        return None, line_map
+    _, tree, line_map = _python(cells)
+    return tree, line_map
+
+
+class ParsedNotebook:
+    """One notebook read once: its JSON, code cells and (on first use) its Python, shared by the analysers."""
+
+    __slots__ = ("_python", "cells", "notebook", "total")
+
+    def __init__(self, notebook: Mapping[str, Any], cells: list[CodeCell], total: int) -> None:
+        self.notebook = notebook
+        self.cells = cells
+        self.total = total
+        self._python: tuple[str, ast.Module | None, dict[int, int]] | None = None
+
+    def python(self) -> tuple[str, ast.Module | None, dict[int, int]]:
+        """The joined Python source, its tree (parsed once) and the map from its lines to notebook lines."""
+        if self._python is None:
+            self._python = _python(self.cells)
+        return self._python
+
+
+_last_parsed: tuple[str, ParsedNotebook | AnalysisError] | None = None
+"""The last notebook parsed in this process.  The engine hands one file to its analysers in turn, so the inventory
+and the model-loader checks share one JSON and one Python parse; one entry bounds the memory it keeps."""
+
+
+def parse_notebook(text: str) -> ParsedNotebook:
+    """``text`` read as a notebook (cached for the next analyser of the same file); raises :class:`AnalysisError`."""
+    global _last_parsed
+    cached = _last_parsed
+    if cached is not None and cached[0] == text:  # the same str object: equal by identity, no scan
+        if isinstance(cached[1], AnalysisError):
+            raise cached[1]
+        return cached[1]
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(source), line_map
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None, line_map
+        try:
+            notebook = load_json(text)
+        except StructuredError as exc:
+            raise AnalysisError(f"invalid notebook: {exc}") from None
+        if not isinstance(notebook, Mapping):
+            raise AnalysisError("not a Jupyter notebook: the top level is not a JSON object")
+        cells, total = code_cells(text, notebook)
+    except AnalysisError as exc:
+        _last_parsed = (text, exc)
+        raise
+    parsed = ParsedNotebook(notebook, cells, total)
+    _last_parsed = (text, parsed)
+    return parsed
 
 
 def _kernel(notebook: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -268,20 +328,15 @@ class NotebookAnalyser(Analyser):
         text = file.text
         if not text.strip():
             return []
-        try:
-            notebook = load_json(text)
-        except StructuredError as exc:
-            raise AnalysisError(f"invalid notebook: {exc}") from None
-        if not isinstance(notebook, Mapping):
-            raise AnalysisError("not a Jupyter notebook: the top level is not a JSON object")
-        kernel, language = _kernel(notebook)
+        parsed = parse_notebook(text)
+        kernel, language = _kernel(parsed.notebook)
         if language is not None and not language.startswith(("python", "ipython")):
             return []
-        cells, total = code_cells(text, notebook)
+        cells, total = parsed.cells, parsed.total
         records: list[Record] = list(pip_packages(file.ref, cells))
         python_text = "\n".join("\n".join(cell.python) for cell in cells)
         if mentions_ai(python_text):
-            tree, line_map = python_of(cells)
+            _, tree, line_map = parsed.python()
             if tree is not None:
                 records.extend(analyse_module(tree, file, line_map))
         if not records:

@@ -25,6 +25,9 @@ from aispm.model import JSONValue
 Facts = dict[str, JSONValue]
 
 MAX_PARSED_SAFETENSORS_HEADER = 16 * 1024 * 1024
+MAX_TENSOR_DIMS = 64
+MAX_TENSOR_ELEMENTS = 2**63
+"""No real tensor has more dimensions or elements: beyond them a safetensors shape is malformed (or hostile)."""
 MAX_ZIP_MEMBERS = 200_000
 MAX_ZIP_DIRECTORY = 64 * 1024 * 1024
 MAX_GGUF_ENTRIES = 64
@@ -70,9 +73,13 @@ def safetensors_facts(handle: BinaryIO, head: bytes, size: int) -> Facts:
             raise MalformedModel(f"tensor {name[:60]!r} lacks a valid dtype, shape or data_offsets")
         tensors += 1
         dtypes.add(str(entry["dtype"])[:16])
+        if len(shape) > MAX_TENSOR_DIMS:  # bounds the product below: huge products were quadratic, then unprintable
+            raise MalformedModel(f"tensor {name[:60]!r} has an implausible shape ({len(shape)} dimensions)")
         count = 1
         for dim in shape:
             count *= dim
+            if count > MAX_TENSOR_ELEMENTS:
+                raise MalformedModel(f"tensor {name[:60]!r} has an implausible shape (more than 2**63 elements)")
         parameters += count
         data_end = max(data_end, offsets[1])
     if 8 + length + data_end > size:

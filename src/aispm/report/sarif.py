@@ -105,7 +105,8 @@ class _RootIds:
 
 
 def _artifact_location(path: str, root: str, roots: _RootIds) -> dict[str, JSONValue]:
-    location: dict[str, JSONValue] = {"uri": quote(path.lstrip("/"), safe="/")}
+    # a file name that is not UTF-8 holds lone surrogates: its original bytes are percent-encoded
+    location: dict[str, JSONValue] = {"uri": quote(path.lstrip("/"), safe="/", errors="surrogateescape")}
     if root:
         location["uriBaseId"] = roots.id_for(root)
     return location

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from aispm.checks.modelfiles.loaders import LOADER_RULES, LoaderCall, LoaderCallAnalyser, find_loader_calls
+from aispm.checks.modelfiles import loaders
+from aispm.checks.modelfiles.loaders import (
+    LOADER_RULES,
+    MAX_TEXT,
+    LoaderCall,
+    LoaderCallAnalyser,
+    find_loader_calls,
+)
 from aispm.engine import scan
+from aispm.files.content import FileContent
 from aispm.files.walk import FileRef
 from aispm.model import Finding, Severity
 from aispm.options import ScanOptions
@@ -189,3 +198,61 @@ def test_a_cell_that_does_not_parse_costs_only_that_cell(make_tree: Tree) -> Non
     text = notebook(("code", "def broken(:\n"), ("code", "import joblib\nclf = joblib.load('m.joblib')\n"))
     [finding] = scan_models(make_tree({"nb/a.ipynb": text}))
     assert finding.rule_id == "AISPM-MODEL-014" and finding.location.start_line == line_of(text, "joblib.load(")
+
+
+def all_lines_of(text: str, needle: str) -> list[int]:
+    return [number for number, line in enumerate(text.splitlines(), 1) if needle in line]
+
+
+def content_of(tmp_path: Path, name: str, text: str) -> FileContent:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return FileContent(FileRef(str(tmp_path), path, name, path.stat().st_size), path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = 'é'; torch.load('ü.pt')\r\ny = 1\rz = torch.load(\n 'a' +\r\n  'b')\n",  # every line break, non-ASCII
+        "a = '€€'\f; b = torch.load(\"x\" + 'y' * 3)\n",  # a form feed is not a line break
+        "q = torch.load(" + "'😀' + " * 400 + "'x')\n",  # longer than MAX_TEXT, four bytes a character
+    ],
+)
+def test_argument_text_is_the_source_segment_cut_at_max_text(source: str) -> None:
+    tree = ast.parse(source)
+    expected = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args:
+            text = ast.get_source_segment(source, node.args[0]) or ""
+            expected.append(text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "\N{HORIZONTAL ELLIPSIS}")
+    assert sorted(call.argument for call in find_loader_calls(source)) == sorted(expected)
+
+
+def test_many_calls_do_not_rescan_the_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ast.get_source_segment splits the whole source per call: 4,000 calls in a notebook took 76 s."""
+
+    def rescans(*args: object, **kwargs: object) -> str:
+        raise AssertionError("the source is split into lines again for one finding")
+
+    monkeypatch.setattr(ast, "get_source_segment", rescans)
+    text = notebook(*[("code", "import torch\nm = torch.load('m.pt', map_location=dev)\n")] * 2_000)
+    findings = list(LoaderCallAnalyser().analyse(content_of(tmp_path, "many.ipynb", text)))
+    assert len(findings) == 2_000 and {f.properties["argument"] for f in findings} == {"'m.pt'"}
+
+
+def test_notebook_python_is_capped_like_a_python_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loaders, "MAX_SOURCE_BYTES", 400)
+    parsed: list[int] = []
+    parse = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda source, *a, **k: parsed.append(len(source)) or parse(source, *a, **k))
+    first = "import torch\nm = torch.load('first.pt')\n"
+    text = notebook(("code", first), *[("code", "x = 1  # filler " + "." * 60 + "\n")] * 20, ("code", first))
+    findings = list(LoaderCallAnalyser().analyse(content_of(tmp_path, "big.ipynb", text)))
+    assert [f.location.start_line for f in findings] == all_lines_of(text, "torch.load")[:1]
+    assert parsed and max(parsed) <= 400
+
+
+def test_small_notebooks_are_not_capped(tmp_path: Path) -> None:
+    text = notebook(*[("code", "import torch\nm = torch.load('m.pt')\n")] * 3)
+    findings = list(LoaderCallAnalyser().analyse(content_of(tmp_path, "small.ipynb", text)))
+    assert [f.location.start_line for f in findings] == all_lines_of(text, "torch.load")

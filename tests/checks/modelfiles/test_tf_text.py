@@ -6,9 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from aispm.checks.modelfiles import tf_text
 from aispm.checks.modelfiles.archives import scan_model_file
 from aispm.checks.modelfiles.streams import LimitExceeded
-from aispm.checks.modelfiles.tf_text import MAX_DEPTH, TextFormatError, read_tf_text_graph
+from aispm.checks.modelfiles.tf_graph import MAX_PATH, Node
+from aispm.checks.modelfiles.tf_text import (
+    MAX_ATTR_TEXTS,
+    MAX_DEPTH,
+    MAX_INPUTS,
+    MAX_TEXT_BYTES,
+    TextFormatError,
+    read_tf_text_graph,
+)
 from aispm.engine import scan
 from aispm.model import Severity
 from aispm.options import ScanOptions
@@ -176,3 +185,77 @@ def test_malformed_text_saved_model_is_a_finding_not_a_crash(name: str, data: by
 def test_other_malformed_pbtxt_files_are_left_alone() -> None:
     data = b"model { ssd { num_classes: 90 "  # an object-detection pipeline config, cut short
     assert scan_model_file(io.BytesIO(data), "pipeline.pbtxt", len(data)) is None
+
+
+@pytest.mark.parametrize(
+    ("before_cut", "escape"),
+    [
+        (1, "\\n"),  # the cut falls between the backslash and the n: the backslash is dropped
+        (1, "\\x41"),  # the same before the x
+        (2, "\\x41"),  # inside a hex escape: decoded tolerantly
+        (3, "\\x41"),
+        (1, "\\101"),  # an octal escape
+    ],
+)
+def test_a_long_string_cut_inside_an_escape_does_not_hide_the_graph(before_cut: int, escape: str) -> None:
+    """The first MAX_PATH * 4 characters are decoded; a cut inside an escape was a TextFormatError."""
+    value = "a" * (MAX_PATH * 4 - before_cut) + escape + "tail"
+    text = saved_model(CONST_PATH % value + '\n    node { name: "py" op: "EagerPyFunc" input: "path" }')
+    assert facts_of(text) == [("code", "EagerPyFunc", "py", "", ("a" * MAX_PATH,))]
+
+
+def test_an_even_run_of_backslashes_at_the_cut_is_a_whole_escape() -> None:
+    value = "\\\\" * (MAX_PATH * 2) + "tail"  # every backslash escaped: the cut falls between two escapes
+    text = saved_model(CONST_PATH % value + '\n    node { name: "read" op: "ReadFile" input: "path" }')
+    assert facts_of(text) == [("files", "ReadFile", "read", "", ("\\" * MAX_PATH,))]
+
+
+def test_adjacent_literals_past_max_path_are_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[str] = []
+    unquote = tf_text._unquote
+    monkeypatch.setattr(tf_text, "_unquote", lambda token: decoded.append(token) or unquote(token))
+    value = '"/etc/' + '" "a' * 50_000 + '"'
+    text = saved_model(CONST_PATH.replace('"%s"', value) + '\n    node { name: "read" op: "ReadFile" input: "path" }')
+    assert facts_of(text) == [("files", "ReadFile", "read", "", (("/etc/" + "a" * MAX_PATH)[:MAX_PATH],))]
+    assert len(decoded) < 2 * MAX_PATH
+
+
+def test_inputs_and_attribute_texts_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    kept: list[tuple[int, int]] = []
+    add_node = tf_text.add_node
+
+    def spy(node: Node, *args: object) -> None:
+        kept.append((len(node.inputs), max((len(texts) for texts in node.attributes.values()), default=0)))
+        add_node(node, *args)  # type: ignore[arg-type]
+
+    close = tf_text._Walker.close
+
+    def close_spy(walker: tf_text._Walker) -> None:
+        if walker.attr is not None:
+            kept.append((0, len(walker.attr.texts)))
+        close(walker)
+
+    monkeypatch.setattr(tf_text, "add_node", spy)
+    monkeypatch.setattr(tf_text._Walker, "close", close_spy)
+    streams = ", ".join(['"file:///tmp/x"'] * 5_000)
+    nodes = (
+        CONST_PATH % "/etc/passwd"
+        + '\n    node { name: "read" op: "ReadFile" input: "path" '
+        + 'input: "x" ' * 5_000
+        + "}"
+        + '\n    node { name: "log" op: "PrintV2" attr { key: "output_stream" '
+        + f"value {{ list {{ s: [{streams}] }} }} }} }}"
+    )
+    uses = facts_of(saved_model(nodes))
+    assert [use[:2] + use[4:] for use in uses] == [
+        ("files", "ReadFile", ("/etc/passwd",)),
+        ("files", "PrintV2", ("file:///tmp/x",) * 4),
+    ]
+    assert max(inputs for inputs, _ in kept) == MAX_INPUTS
+    assert max(texts for _, texts in kept) == MAX_ATTR_TEXTS
+
+
+def test_text_graphs_are_read_whole_only_up_to_64_mib() -> None:
+    assert MAX_TEXT_BYTES <= 64 * 1024 * 1024
+    with pytest.raises(LimitExceeded, match="larger than"):
+        read_tf_text_graph(b" " * (MAX_TEXT_BYTES + 1))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
@@ -34,6 +34,8 @@ LOADER_RULES = frozenset({TORCH_LOAD_RULE, REMOTE_CODE_CALL_RULE, KERAS_UNSAFE_R
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 """Python files larger than this are not parsed (notebooks, whose outputs take room, get the engine's read limit)."""
 MAX_TEXT = 300
+"""Longest argument text kept in a finding (longer ones end with an ellipsis)."""
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 _PREFILTER = re.compile(
     rb"torch|pickle|joblib|dill|read_pickle|allow_pickle|trust_remote_code|safe_mode|unsafe_deserialization"
@@ -89,7 +91,7 @@ class _Collector(ast.NodeVisitor):
     """Imports, simple string assignments and file objects, then the loader calls (two passes over the tree)."""
 
     def __init__(self, source: str) -> None:
-        self.source = source
+        self.segments = _Segments(source)
         self.aliases: dict[str, str] = {}
         self.strings: dict[str, str] = {}
         self.calls: list[LoaderCall] = []
@@ -216,8 +218,34 @@ class _Collector(ast.NodeVisitor):
         )  # fmt: skip
 
     def _text(self, node: ast.AST) -> str:
-        text = ast.get_source_segment(self.source, node) or ""
-        return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "\N{HORIZONTAL ELLIPSIS}"
+        return self.segments.text(node)
+
+
+class _Segments:
+    """Source text of nodes, at most :data:`MAX_TEXT` characters each, in time independent of the file's size.
+
+    ``ast.get_source_segment`` splits the whole source into lines on every call, which made a file with thousands
+    of loader calls quadratic; here the source is encoded and its line starts found once (AST columns are UTF-8
+    byte offsets), and each node is a bounded slice.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.data = source.encode("utf-8", "surrogatepass")
+        # the line breaks the tokenizer counts (as ast.get_source_segment: \r\n, \r, \n; not form feeds)
+        self.starts = [0, *(match.end() for match in _LINE_BREAK.finditer(self.data))]
+
+    def text(self, node: ast.AST) -> str:
+        line, column = getattr(node, "lineno", None), getattr(node, "col_offset", None)
+        end_line, end_column = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+        if line is None or column is None or end_line is None or end_column is None:
+            return ""
+        if not 0 < line <= end_line <= len(self.starts):
+            return ""
+        start = self.starts[line - 1] + column
+        end = self.starts[end_line - 1] + end_column
+        chunk = self.data[start : min(end, start + 4 * MAX_TEXT + 4)].decode("utf-8", "replace")
+        # 4 bytes per character at most: a longer segment still decodes to more than MAX_TEXT characters
+        return chunk if len(chunk) <= MAX_TEXT else chunk[: MAX_TEXT - 1] + "\N{HORIZONTAL ELLIPSIS}"
 
 
 def find_loader_calls(source: str) -> list[LoaderCall]:
@@ -228,6 +256,11 @@ def find_loader_calls(source: str) -> list[LoaderCall]:
             tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
+    return collect_loader_calls(tree, source)
+
+
+def collect_loader_calls(tree: ast.AST, source: str) -> list[LoaderCall]:
+    """Every unsafe model-loading call in ``tree``, already parsed from ``source``."""
     collector = _Collector(source)
     try:
         collector.learn(tree)
@@ -289,18 +322,27 @@ def _findings(file: FileContent) -> Iterator[Finding]:
 def _notebook_findings(file: FileContent) -> Iterator[Finding]:
     """Loader calls in a notebook's code cells, located on the notebook's own lines."""
     # Imported here: a scan without notebooks does not pay for the notebook reader.
-    from aispm.discover.notebooks import code_cells, python_source
-    from aispm.files.structured import StructuredError, load_json
+    from aispm.discover.notebooks import parse_notebook, python_source
 
     try:
-        notebook = load_json(file.text)
-        if not isinstance(notebook, Mapping):
-            return
-        cells, _ = code_cells(file.text, notebook)
-    except (StructuredError, AnalysisError):
+        parsed = parse_notebook(file.text)  # shared with the inventory's notebook analyser: one JSON parse
+    except AnalysisError:
         return  # not a notebook: the inventory's notebook analyser reports it, once
-    source, line_map = python_source(cells)
-    for call in find_loader_calls(source):
+    cells = parsed.cells
+    if sum(len(line) + 1 for cell in cells for line in cell.python) > MAX_SOURCE_BYTES:
+        # like a .py file too large to parse, but the cells that fit under the bound are still read
+        kept, size = [], 0
+        for cell in cells:
+            size += sum(len(line) + 1 for line in cell.python)
+            if size > MAX_SOURCE_BYTES:
+                break
+            kept.append(cell)
+        source, line_map = python_source(kept)
+        calls = find_loader_calls(source)
+    else:
+        source, tree, line_map = parsed.python()  # the tree the inventory parsed too, if it ran first
+        calls = collect_loader_calls(tree, source) if tree is not None else []
+    for call in calls:
         start = line_map.get(call.line, call.line)
         end = max(line_map.get(call.end_line, start), start)
         yield loader_finding(replace(call, line=start, end_line=end), file)

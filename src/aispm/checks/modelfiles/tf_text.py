@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from aispm.checks.modelfiles.streams import LimitExceeded
@@ -27,8 +28,13 @@ from aispm.checks.modelfiles.tf_graph import (
     judge_scope,
 )
 
-MAX_TEXT_BYTES = 256 * 1024 * 1024
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+"""Text graphs are read whole; real ones are a few MiB (the weights live in the variables files)."""
 MAX_DEPTH = 100
+MAX_INPUTS = 1024
+"""Inputs kept per node (a path comes from the first ones; control inputs, listed last, are not needed)."""
+MAX_ATTR_TEXTS = 16
+"""Strings kept per attribute, as many as the judgement looks at."""
 _TOKEN = re.compile(
     r"""(?:\s|\#[^\n]*+)*+(?:(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(?P<punct>[{}<>:\[\],;])"""
     r"""|(?P<word>[^\s{}<>:\[\],;"'\#]+)|(?P<end>\Z))"""
@@ -51,10 +57,23 @@ class _Attr:
 
 
 def _unquote(token: str) -> str:
-    """A quoted text-format string: C escapes decoded to bytes (never evaluated), then read as UTF-8."""
-    raw = token[1:-1][: MAX_PATH * 4].encode("latin-1", "replace")
+    """A quoted text-format string: C escapes decoded to bytes (never evaluated), then read as UTF-8.
+
+    Only the first ``MAX_PATH * 4`` characters are decoded; a cut that splits an escape drops its backslash, and a
+    malformed escape becomes ``?`` rather than an error, so a long string cannot hide the ops after it.
+    """
+    body = token[1:-1]
+    if len(body) > MAX_PATH * 4:
+        body = body[: MAX_PATH * 4]
+        if (len(body) - len(body.rstrip("\\"))) % 2:  # an odd run of backslashes: the last one began an escape
+            body = body[:-1]
+    raw = body.encode("latin-1", "replace")
+    if b"\\" not in raw:
+        return raw.decode("utf-8", "replace")[:MAX_PATH]
     try:
-        value: bytes = codecs.escape_decode(raw)[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # "invalid escape sequence": kept as written
+            value: bytes = codecs.escape_decode(raw, "replace")[0]
     except ValueError:
         raise TextFormatError(f"bad escape in string {token[:40]!r}") from None
     return value.decode("utf-8", "replace")[:MAX_PATH]
@@ -94,7 +113,7 @@ class _Walker:
                 node.name = value
             elif name == "op":
                 node.op = value[:256]
-            elif name == "input":
+            elif name == "input" and len(node.inputs) < MAX_INPUTS:
                 node.inputs.append(value.lstrip("^").split(":", 1)[0])
         elif parent == "signature" and name == "name" and len(self.path) >= 2 and self.path[-2] == "function":
             self.scopes[-1].function = value
@@ -108,7 +127,8 @@ class _Walker:
         if parent == "attr" and name == "key":
             attr.key = value
         elif name == "s" and (parent == "value" or (parent == "list" and grandparent == "value")):
-            attr.texts.append(value)
+            if len(attr.texts) < MAX_ATTR_TEXTS:
+                attr.texts.append(value)
         elif parent == "tensor" and name == "dtype":
             attr.tensor_dtype = value
         elif parent == "tensor" and name == "string_val" and not attr.tensor_texts:
@@ -125,7 +145,7 @@ class _Walker:
             if attr.key == "value" and attr.texts:
                 node.const_text = attr.texts[0]
             elif attr.texts and attr.key in self.policy.attribute_checked.get(node.op, ()):
-                node.attributes[attr.key] = attr.texts[:16]
+                node.attributes[attr.key] = attr.texts[:MAX_ATTR_TEXTS]
             self.attr = None
         elif node is not None and len(self.path) == self.node_depth:
             add_node(node, self.scopes[-1], self.policy, self.facts)
@@ -163,8 +183,11 @@ def _parse(text: str, walker: _Walker) -> None:
         if kind != "string":
             raise TextFormatError(f"expected a value, found {value!r} at offset {pos}")
         parts = [_unquote(value)]
+        kept = len(parts[0])
         while (nxt := _TOKEN.match(text, pos)) is not None and nxt.lastgroup == "string":
-            parts.append(_unquote(nxt.group("string")))  # adjacent literals concatenate
+            if kept < MAX_PATH:  # adjacent literals concatenate; past MAX_PATH they are only skipped
+                parts.append(_unquote(nxt.group("string")))
+                kept += len(parts[-1])
             pos = nxt.end()
         return "".join(parts)[:MAX_PATH]
 
