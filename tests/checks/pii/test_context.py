@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from aispm.checks.pii.context import FieldKind, field_kind, is_context_field, name_words, national_id_types
+from aispm.checks.pii.context import (
+    NEVER_REPORTED,
+    FieldKind,
+    field_kind,
+    is_context_field,
+    name_words,
+    national_id_types,
+)
 from aispm.checks.pii.entities import EntityType
 
 
@@ -63,7 +70,6 @@ def test_personal_field_names(name: str, kind: FieldKind) -> None:
         "timestamp",
         "order_date",
         "order_notes",  # free text about an order: not an id, still no birthday or phone
-        "version",
         "sha256",
         "hash",
         "product_name",
@@ -118,3 +124,69 @@ def test_national_id_types_follow_the_name() -> None:
     assert EntityType.ES_DNI in national_id_types("national_id")
     assert EntityType.IN_AADHAAR in national_id_types("national_id")
     assert national_id_types("created_at") == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        # A number suffix after what it numbers: the thing itself.
+        ("mrn_no", FieldKind.MRN),
+        ("MRN_Number", FieldKind.MRN),
+        ("chart_nr", FieldKind.MRN),
+        ("ssn_no", FieldKind.NATIONAL_ID),
+        ("nino_ref", FieldKind.NATIONAL_ID),
+        ("tax_ref", FieldKind.NATIONAL_ID),
+        ("taxNo", FieldKind.NATIONAL_ID),
+        ("phone_nr", FieldKind.PHONE),
+        ("contact_no", FieldKind.PHONE),
+        ("contactNumber", FieldKind.PHONE),
+        # A list's key names each item; a value leaf takes its owner's kind.
+        ("primary_contact.phones[0].number", FieldKind.PHONE),
+        ("contacts[2].mobiles[0].value", FieldKind.PHONE),
+        ("patient.ssn.value", FieldKind.NATIONAL_ID),
+        ("emails[0]", FieldKind.EMAIL),
+        ("home_addresses", FieldKind.ADDRESS),
+        # A column named after a person who is always a person holds the name.
+        ("patient", FieldKind.NAME),
+        ("next_of_kin", FieldKind.NAME),
+        ("Guardian", FieldKind.NAME),
+        ("policyholder", FieldKind.NAME),
+    ],
+)
+def test_normalised_field_names(name: str, kind: FieldKind) -> None:
+    assert field_kind(name) is kind
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("tax", None),  # an amount, not an id
+        ("tax_rate", None),
+        ("phone_id", FieldKind.IDENTIFIER),  # a handset, not a number
+        ("customer", None),  # may be a company
+        ("contact", None),  # may be an email or a phone
+        ("customer_number", None),
+        ("items[0].number", None),  # a number of an item, not of a phone
+        ("order_no", FieldKind.IDENTIFIER),
+        ("build_id", FieldKind.IDENTIFIER),
+        ("release_date", FieldKind.NEGATIVE),
+        ("patient_id", FieldKind.MRN),
+        ("is_patient", None),
+    ],
+)
+def test_normalisation_keeps_other_names_apart(name: str, kind: FieldKind | None) -> None:
+    assert field_kind(name) is kind
+
+
+@pytest.mark.parametrize("name", ["version", "firmware", "sw_version", "fw_version", "device.firmware", "kernel"])
+def test_version_fields_never_yield_addresses_or_numbers(name: str) -> None:
+    assert field_kind(name) is FieldKind.VERSION
+    assert EntityType.IP_ADDRESS in NEVER_REPORTED[FieldKind.VERSION]
+    assert EntityType.PHONE in NEVER_REPORTED[FieldKind.VERSION]
+    assert not is_context_field(name)
+
+
+def test_national_id_types_ignore_number_suffixes() -> None:
+    assert national_id_types("ssn_no") == (EntityType.US_SSN,)
+    assert national_id_types("customer_nino_number") == (EntityType.UK_NINO,)
+    assert EntityType.US_SSN in national_id_types("tax_ref")

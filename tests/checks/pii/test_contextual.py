@@ -57,8 +57,18 @@ PHONE = EntityType.PHONE
         ("6743 9575 5131", "aadhaar", [(EntityType.IN_AADHAAR, "6743 9575 5131")]),
         ("265651505", "bsn", [(EntityType.NL_BSN, "265651505")]),
         ("Y9217889D", "national_id", [(EntityType.ES_DNI, "Y9217889D")]),
-        ("(212) 736-5000", "phone", [(EntityType.PHONE, "(212) 736-5000")]),
-        ("07911 123856", "mobile", [(EntityType.PHONE, "07911 123856")]),
+        ("230-7036", "mrn_no", [(MRN, "230-7036")]),
+        ("536221234", "tax_ref", [(EntityType.US_SSN, "536221234")]),
+        ("Rhys Ó Súilleabháin", "legal_name", [(NAME, "Rhys Ó Súilleabháin")]),
+        ("Ó Briain, Carol", "legal_name", [(NAME, "Ó Briain, Carol")]),
+        ("CAMILLE Ó BRIAIN", "legal_name", [(NAME, "CAMILLE Ó BRIAIN")]),
+        ("Margarethe Szczepański", "patient", [(NAME, "Margarethe Szczepański")]),
+        ("Sunil van der Berg", "next_of_kin", [(NAME, "Sunil van der Berg")]),
+        # (212) 736-5000 or 07911 123856 are phones by their form alone: find_entities reports them anywhere.
+        ("212 736 5000", "phone", [(EntityType.PHONE, "212 736 5000")]),
+        ("(536) 282-4153", "phone", [(EntityType.PHONE, "(536) 282-4153")]),  # an area code newer than the metadata
+        ("+1-536-282-4153", "contact_no", [(EntityType.PHONE, "+1-536-282-4153")]),
+        ("020 7183 8750", "mobile", [(EntityType.PHONE, "020 7183 8750")]),
     ],
 )
 def test_by_field(text: str, field: str, expected: list[tuple[EntityType, str]]) -> None:
@@ -88,18 +98,29 @@ INLINE_CASES = [
     ("DNI: 67069361G", [(EntityType.ES_DNI, "67069361G")]),
     ("national insurance number jg 10 37 73 b", [(EntityType.UK_NINO, "jg 10 37 73 b")]),
     # National-format phones only right after a phone word (international ones are find_entities').
-    ("My mobile is 07911 123856 if the courier needs me", [(PHONE, "07911 123856")]),
-    ("You can call me back at (415) 736-2671, I'm free after 5pm.", [(PHONE, "(415) 736-2671")]),
+    ("My mobile is 07911123856 if the courier needs me", [(PHONE, "07911123856")]),
+    ("You can call me back at (415) 736 2671, I'm free after 5pm.", [(PHONE, "(415) 736 2671")]),
     ("Text me on 020 7183 8750.", [(PHONE, "020 7183 8750")]),
     ("my number's 0161 739 2046 now", [(PHONE, "0161 739 2046")]),
-    ("Tel: 415.736.2671", [(PHONE, "415.736.2671")]),
-    ("WhatsApp 07911 123856 anytime", [(PHONE, "07911 123856")]),
-    ("my phone number on file is still 07911 123856.", [(PHONE, "07911 123856")]),
+    ("Tel: 415 736 2671", [(PHONE, "415 736 2671")]),
+    ("WhatsApp 07911123856 anytime", [(PHONE, "07911123856")]),
+    ("my phone number on file is still 020 7183 8750.", [(PHONE, "020 7183 8750")]),
     # A self-introduction: a known given name and a capitalised surname.
     ("I'm Hannah Osei, my email is below", [(NAME, "Hannah Osei")]),
     ("I\u2019m Priya Raman and I need help", [(NAME, "Priya Raman")]),
     ("Hi, this is Kwame Mensah from accounts", [(NAME, "Kwame Mensah")]),
     ("I am Grace O'Brien.", [(NAME, "Grace O'Brien")]),
+    # "it's", surname-first after a role or "it's", "next of kin", "Pt" (clinical shorthand for the patient).
+    ("it's Okafor, Priya and I can't log in", [(NAME, "Okafor, Priya")]),
+    ("hi, it\u2019s Hannah Osei again", [(NAME, "Hannah Osei")]),
+    ("Pt Okonkwo, Hyun-woo, seen in clinic", [(NAME, "Okonkwo, Hyun-woo")]),
+    ("Pt is Dmitri Quispe, presents with SOB.", [(NAME, "Dmitri Quispe")]),
+    ("Seen with next of kin Ingrid Halvorsen today.", [(NAME, "Ingrid Halvorsen")]),
+    ("Name: Łukasz Wiśniewski", [(NAME, "Łukasz Wiśniewski")]),
+    # Record numbers in groups after "MRN", "Chart #"; an SSN without separators after "SSN, it's".
+    ("prior MRN 230-7036 at another site", [(MRN, "230-7036")]),
+    ("Chart # 00725304 merged", [(MRN, "00725304")]),
+    ("they want my SSN, it's 536221234", [(EntityType.US_SSN, "536221234")]),
 ]
 
 
@@ -192,6 +213,16 @@ def test_inline(text: str, expected: list[tuple[EntityType, str]]) -> None:
         ("i'm hannah osei", None),  # no capitals: not how a name is written
         ("This is Main Street", None),
         ("This is Alexander Hamilton Street", None),
+        ("it's Monday Morning again", None),  # "it's" needs a known given name too
+        ("It's Paris, France", None),  # surname-first needs a known given name after the comma
+        ("Customer is Always Right", None),
+        ("12 pt Arial Bold", None),
+        ("this is Can I help", None),
+        ("MRN 555-12", None),  # too short for a record number
+        ("see chart 12345", None),  # "chart" without a number sign or "number"
+        ("ssn: 123456789", None),  # the pamphlet sample
+        ("SSN 987654321", None),  # a 9xx area is never issued
+        ("password reset link sent, the phone app is 4.2", None),
     ],
 )
 def test_decoys(text: str, field: str | None) -> None:

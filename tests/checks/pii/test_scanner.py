@@ -19,7 +19,7 @@ PERSONAL = [
     "Contact jane.doe@gmail.com today",
     "card: 4539 1488 0343 6467, exp 04/27",
     "My SSN is 536-22-1234.",
-    "Pay to GB33BUKB20201555555555 please",
+    "Pay to GB04NWBK40516289173052 please",
     "NI number JG 10 37 73 B",
     "login from 81.2.69.142 at noon",
     "client=2a00:1450:4009:81f::200e;",
@@ -343,3 +343,40 @@ def test_bare_cr_text_has_lines(tmp_path: Path) -> None:
     path.write_bytes(b"hello\rcontact jane.doe@gmail.com\rbye\r")
     profile = scan_dataset(path)
     assert profile.rows == 3 and profile.entities[EntityType.EMAIL].samples[0].line == 2
+
+
+def test_version_columns_never_yield_addresses_but_ip_columns_do(tmp_path: Path) -> None:
+    path = tmp_path / "inventory.tsv"
+    path.write_text(
+        "sku\tfirmware\tsw_version\tlast_ip\tnotes\n"
+        "A-1\t9.14.2.140\t81.2.69.142\t81.2.69.160\tupgraded\n"
+        "A-2\t1.4.7.48\t5.3.0.211\t10.0.0.7\tlogin from 81.2.69.143\n"
+    )
+    for backend in ("hyperscan", "re"):
+        ips = scan_dataset(path, backend=backend).entities[EntityType.IP_ADDRESS]
+        assert {(s.row, s.field) for s in ips.samples} == {(1, "last_ip"), (2, "notes")}
+
+
+def test_nested_phone_lists_and_numbered_id_fields(tmp_path: Path) -> None:
+    """``phones[].number`` is a phone (even of an area code newer than the metadata); ``tax_ref`` an SSN, not an id."""
+    path = tmp_path / "crm.jsonl"
+    record = {
+        "primary_contact": {"phones": [{"label": "mobile", "number": "(536) 282-4153"}]},
+        "billing": {"tax_ref": "536-22-1234"},
+        "items": [{"number": "(536) 282-4153"}],
+        "mrn_no": "230-7036",
+    }
+    path.write_text(json.dumps(record) + "\n")
+    profile = scan_dataset(path)
+    assert entity_counts(profile) == {"phone": 1, "us-ssn": 1, "medical-record-number": 1}
+    phone = profile.entities[EntityType.PHONE].samples[0]
+    assert phone.field == "primary_contact.phones.number"
+
+
+def test_a_key_both_detectors_see_counts_once(tmp_path: Path) -> None:
+    secret = key("google-gemini-api-key")
+    path = tmp_path / "train.jsonl"
+    path.write_text(json.dumps({"text": f"export GEMINI_API_KEY={secret}"}) + "\n")
+    stats = scan_dataset(path).entities[EntityType.CREDENTIAL]
+    assert stats.count == 1
+    assert secret not in _dump(scan_dataset(path))

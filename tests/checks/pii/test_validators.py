@@ -84,7 +84,7 @@ def test_invalid_ssns(ssn: str) -> None:
 
 @pytest.mark.parametrize(
     "iban",
-    ["GB33BUKB20201555555555", "FR1420041010050500013M02606", "NL91ABNA0417164300", "ES91 2100 0418 4502 0005 1332"],
+    ["GB04NWBK40516289173052", "FR2430004028370001739283574", "NL09RABO0317496025", "ES34 2080 4937 2510 4318 6592"],
 )
 def test_valid_ibans(iban: str) -> None:
     assert is_valid_iban(iban)
@@ -98,6 +98,16 @@ def test_valid_ibans(iban: str) -> None:
         "XX33BUKB20201555555555",  # unknown country
         "DE89370400440532013000",  # documentation example
         "GB82WEST12345698765432",
+        # The IBAN registry's per-country examples: valid check digits, printed in every tutorial.
+        "IT60X0542811101000000123456",
+        "PL61109010140000071219812874",
+        "BE68539007547034",
+        "ES91 2100 0418 4502 0005 1332",
+        "FR1420041010050500013M02606",
+        "NL91 ABNA 0417 1643 00",
+        "GB33BUKB20201555555555",
+        "CH9300762011623852957",
+        "PT50000201231234567890154",
     ],
 )
 def test_invalid_ibans(iban: str) -> None:

@@ -5,6 +5,10 @@ Names are split into lower-case words whatever their style (``dateOfBirth``, ``d
 and the rest is looked up in small vocabularies.  The owner matters for one word only: ``name`` under a person
 (``customer_name``) is a person's name, under a thing (``product_name``, ``file_name``) it is not, and bare
 ``name`` is :attr:`FieldKind.AMBIGUOUS_NAME` -- its values count only when they look like a person's name.
+Names are normalised the way schemas write them: a number suffix names the thing it numbers (``mrn_no``,
+``tax_ref``), a list key names each item (``phones``) and a value leaf takes its owner's kind (``phones[].number``),
+a column named after someone who is always a person holds that person's name (``patient``, ``next_of_kin``), and
+version columns (``firmware``) hold no addresses.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class FieldKind(StrEnum):
     may pass a card's Luhn check or a phone plan by chance, so no number-shaped personal data is reported there."""
     NEGATIVE = "negative"
     """Timestamps, hashes, amounts: never personal data of a contextual type (``created_at``)."""
+    VERSION = "version"
+    """Firmware, software and build versions (``firmware``, ``sw_version``): a dotted quad there is no IP address."""
 
 
 def _words(text: str) -> frozenset[str]:
@@ -164,6 +170,11 @@ _POSTCODE = frozenset({"postcode", "post_code", "postal_code", "postalcode", "zi
 _EMAIL = frozenset({"email", "e_mail", "mail", "email_address", "emailaddress", "e_mail_address"})
 _PHONE = frozenset(
     {
+        "contact_no",
+        "contact_nr",
+        "contact_num",
+        "contact_tel",
+        "contact_phone",
         "phone",
         "phone_number",
         "phonenumber",
@@ -210,8 +221,29 @@ ALL_NATIONAL_IDS = (
 )
 _GENERIC_NATIONAL_ID = frozenset(
     {"national_id", "national_id_number", "national_identity_number", "nid", "tax_id", "taxpayer_id", "tin",
-     "government_id", "gov_id", "citizen_id", "id_card_number", "personal_id_number"}
+     "government_id", "gov_id", "citizen_id", "id_card_number", "personal_id_number", "tax_identification_number",
+     "tax_file_number", "national_identity", "identity_card_number", "identity_number", "personal_number"}
 )  # fmt: skip
+# Stems that name a national id only with a number suffix: ``tax_ref``, ``tax_no`` (``tax`` alone is an amount).
+_NUMBERED_MRN = frozenset({"chart", "hospital", "health_record", "med_rec", "medrec", "medical_record", "ehr", "emr"})
+_NUMBERED_NATIONAL_ID = frozenset({"tax", "taxpayer", "tax_identification", "tax_file", "id_card", "identity_card"})
+# Words after which a name says "the number of": ``mrn_no``, ``ssn_number``, ``tax_ref``, ``nino_id`` hold the MRN,
+# SSN, tax id or NINO itself.  Stripped only when what is left names a record number, a national id or a phone.
+_ID_SUFFIXES = _words("no nr num number numbers id ref reference code value val")
+# A column named after the person alone holds that person's name (``patient``, ``next_of_kin``, ``guardian``):
+# roles that are always people.  ``customer`` or ``client`` may be a company, ``contact`` a phone or an email.
+PERSON_ROLE_FIELDS = frozenset(
+    {"patient", "employee", "applicant", "guardian", "next_of_kin", "nok", "kin", "caller",
+     "passenger", "tenant", "student", "spouse", "partner_name", "parent", "mother", "father", "donor", "insured",
+     "policyholder", "beneficiary", "cardholder", "account_holder", "subscriber", "attendee", "traveller",
+     "traveler", "claimant", "defendant", "plaintiff", "witness", "victim", "suspect"}
+)  # fmt: skip
+# Leaf words that say "the value of its owner" (``phones[].number``, ``ssn.value``): the owner's kind counts.
+_VALUE_LEAVES = _words("number no nr num value val digits text raw formatted e164 national international")
+# Field names of versions: a dotted quad there is ``3.20.4.839`` firmware, never an address or a phone.
+_VERSION = _words(
+    "version versions ver firmware fw sw build release revision rev semver kernel bios patch_level os_version"
+)
 
 # Last words that make a field an identifier (``last_order``, ``product_gtin``, ``customer_id``), also before a
 # number word (``order_number``, ``tracking_no``); ``order_notes`` is free text that may hold anything.
@@ -273,14 +305,16 @@ def _strip_owners(words: list[str]) -> tuple[list[str], str | None]:
     return words[index:], owner
 
 
-def _classify_words(words: list[str], parent_owner: str | None) -> FieldKind | None:
-    joined = "_".join(words)
-    if joined in _PATIENT_ID:
-        return FieldKind.MRN
-    rest, owner = _strip_owners(words)
-    owner = owner or parent_owner
-    key = "_".join(rest)
-    squashed = "".join(rest)
+def _singular(word: str) -> str:
+    """``phones`` -> ``phone``, ``addresses`` -> ``address``: list-valued keys name what each item is."""
+    if word.endswith("sses") or word.endswith("xes"):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _vocabulary_kind(key: str, squashed: str) -> FieldKind | None:
     for vocabulary, kind in (
         (_DOB, FieldKind.DOB),
         (_MRN, FieldKind.MRN),
@@ -293,6 +327,56 @@ def _classify_words(words: list[str], parent_owner: str | None) -> FieldKind | N
             return kind
     if key in _NATIONAL_ID or key in _GENERIC_NATIONAL_ID:
         return FieldKind.NATIONAL_ID
+    return None
+
+
+_NUMBERED_KINDS = (FieldKind.MRN, FieldKind.NATIONAL_ID, FieldKind.PHONE)
+
+
+def _numbered_kind(rest: list[str]) -> FieldKind | None:
+    """``mrn_no``, ``ssn_number``, ``tax_ref``, ``phone_nr``: the kind of what the number suffix numbers."""
+    if len(rest) < 2 or rest[-1] not in _ID_SUFFIXES:
+        return None
+    stem = rest[:-1]
+    if stem[-1] in _ID_SUFFIXES and len(stem) > 1:  # ``nino_ref_no``
+        stem = stem[:-1]
+    key, squashed = "_".join(stem), "".join(stem)
+    kind = _vocabulary_kind(key, squashed)
+    if kind is None and (key in _PATIENT_ID or key in _NUMBERED_MRN):
+        kind = FieldKind.MRN
+    if kind is None and key in _NUMBERED_NATIONAL_ID:
+        kind = FieldKind.NATIONAL_ID
+    if kind is FieldKind.PHONE and rest[-1] not in _NUMBER_WORDS:
+        return None  # ``phone_id`` names a handset, ``phone_no`` a number
+    return kind if kind in _NUMBERED_KINDS else None
+
+
+def _classify_words(words: list[str], parent_owner: str | None) -> FieldKind | None:
+    joined = "_".join(words)
+    if joined in _PATIENT_ID:
+        return FieldKind.MRN
+    if joined in PERSON_ROLE_FIELDS:
+        return FieldKind.NAME
+    if words[-1] in _VERSION or joined in _VERSION:
+        return FieldKind.VERSION
+    whole = _vocabulary_kind(joined, "".join(words)) or _numbered_kind(words)  # ``contact_no`` before owners go
+    if whole is not None:
+        return whole
+    rest, owner = _strip_owners(words)
+    owner = owner or parent_owner
+    key = "_".join(rest)
+    squashed = "".join(rest)
+    kind = _vocabulary_kind(key, squashed) or _numbered_kind(rest)
+    if kind is not None:
+        return kind
+    singular = [*rest[:-1], _singular(rest[-1])]
+    if singular != rest:  # ``phones``, ``emails``, ``home_addresses``: a list named after what each item is
+        key, squashed = "_".join(singular), "".join(singular)
+        kind = _vocabulary_kind(key, squashed)
+        if kind is not None:
+            return kind
+        if singular[-1] == "address":
+            rest = singular
     if rest[-1] in _POSTCODE:  # address_zip, home_postcode
         return FieldKind.POSTCODE
     if key in _ADDRESS or squashed in _ADDRESS:
@@ -338,6 +422,8 @@ def field_kind(name: str | None) -> FieldKind | None:
             return FieldKind.ADDRESS  # address.line1, address.street
         if parent_kind in (FieldKind.NAME, FieldKind.AMBIGUOUS_NAME) and leaf_key in _NAME_PARTS:
             return FieldKind.NAME  # name.first, name.last
+        if parent_kind in (*_NUMBERED_KINDS, FieldKind.EMAIL) and leaf_key in _VALUE_LEAVES:
+            return parent_kind  # phones[].number, ssn.value, emails[].value
     return _classify_words(leaf, parent_owner)
 
 
@@ -350,6 +436,7 @@ _NUMBER_SHAPED = frozenset(
 NEVER_REPORTED: dict[FieldKind, frozenset[EntityType]] = {
     FieldKind.NEGATIVE: frozenset({EntityType.PHONE, EntityType.DATE_OF_BIRTH}),
     FieldKind.IDENTIFIER: _NUMBER_SHAPED,
+    FieldKind.VERSION: _NUMBER_SHAPED | {EntityType.IP_ADDRESS},
 }
 """Entity types never reported in a field of the kind, whatever the detectors find in its value."""
 
@@ -365,4 +452,6 @@ def national_id_types(name: str | None) -> tuple[EntityType, ...]:
     if field_kind(name) is not FieldKind.NATIONAL_ID or not name:
         return ()
     rest, _ = _strip_owners(name_words(name)[-1])
+    while len(rest) > 1 and rest[-1] in _ID_SUFFIXES:  # ``ssn_no`` is an SSN
+        rest = rest[:-1]
     return _NATIONAL_ID.get("_".join(rest), ALL_NATIONAL_IDS)

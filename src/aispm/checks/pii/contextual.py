@@ -71,7 +71,8 @@ _WEAK_STREET = (
 )
 _BLANK = r"(?:[ \t]|\\t)"  # a space or tab, raw or JSON-escaped
 _SPACE = r"(?:\s|\\[nrt])"  # any white space, raw or JSON-escaped
-_CAPITAL = r"(?:(?-i:[A-Z])|[^\x00-\x7f]|\\u00[cdCD])"  # an upper-case letter, À-Þ included (as UTF-8 or escaped)
+# An upper-case letter, À-Þ and Latin Extended-A/B (Ł, Ś, Ž) included, as UTF-8 or JSON-escaped.
+_CAPITAL = r"(?:(?-i:[A-Z])|[^\x00-\x7f]|\\u00[cdCD]|\\u01[0-9a-fA-F]|\\u02[0-4])"
 _GAP = r"(?:[^a-z0-9\n]|\\[nrt])"  # punctuation or white space (raw or JSON-escaped) between a keyword and its value
 _DATE_START = r"(?:[0-9]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 _DOB_WORDS = (
@@ -81,22 +82,30 @@ _DOB_WORDS = (
 # The keyword, then only punctuation, white space and up to three of "is/was/on/the/of" before the date opens.
 _DOB_TRIGGER = rf"(?:{_DOB_WORDS}){_GAP}*(?:(?:is|was|on|the|of){_GAP}*){{0,3}}{_DATE_START}"
 _MRN_WORDS = (
-    r"\bmrn\b|\bmedical record\b|\bmed\.? ?rec\b|\bpatient (?:id|number|no|nr)\b|\bchart (?:number|no)\b"
+    r"\bmrn\b|\bmedical record\b|\bmed\.? ?rec\b|\bpatient (?:id|number|no|nr)\b|\bchart(?: (?:number|no|nr)\b| ?#)"
     r"|\bhospital (?:number|no)\b"
 )
-# The keyword, punctuation and "number"/"is", then the value: every record number has five digits in a row.
-_MRN_TRIGGER = rf"(?:{_MRN_WORDS})(?:{_GAP}|number|no|nr|num|is)*(?:[a-z]{{1,4}}[-#]?)?[0-9]{{5}}"
-_ROLES = "patient|caller|customer|client|cardholder|applicant|tenant|employee|member|account holder"
-_GIVEN = "|".join(sorted(_name_words().given))
+# The keyword, punctuation and "number"/"is", then the value: five digits in a row, or two to four and a hyphen
+# (``230-7036``: hospitals print record numbers in groups as often as not).
+_MRN_TRIGGER = rf"(?:{_MRN_WORDS})(?:{_GAP}|number|no|nr|num|is)*(?:[a-z]{{1,4}}[-#]?)?[0-9]{{2,4}}-?[0-9]{{3}}"
+_ROLES = (
+    "patient|pt|caller|customer|client|cardholder|applicant|tenant|employee|member|account holder|next of kin|nok"
+    "|guardian|caregiver|spouse|policyholder|claimant|passenger|guest"
+)
+# ASCII names only: the prefilter is ASCII (a role before "Łukasz" is then no cue; "my name is Łukasz" still is).
+_GIVEN = "|".join(sorted(name for name in _name_words().given if name.isascii()))
 _PARTICLE = r"(?:van|von|de|der|den|da|di|du|del|della|le|la|bin|ibn|al|el|ter|dos|das)"  # Maria de la Cruz
 # "I'm" (with a straight or curly apostrophe, raw UTF-8 or JSON-escaped), "I am", "this is": capitals as written.
-_SELF = rf"(?-i:I(?:'|\\u2019|[^\x00-\x7f]{{1,3}})m|I{_BLANK}+am|[Tt]his{_BLANK}+is)"
+_APOSTROPHE = r"(?:'|\\u2019|[^\x00-\x7f]{1,3})"
+_SELF = rf"(?-i:I{_APOSTROPHE}m|I{_BLANK}+am|[Tt]his{_BLANK}+is|[Ii]t{_APOSTROPHE}s)"
 # "Ms" only with its full stop: "200 ms at p99" is everywhere in technical text.
 _NAME_TRIGGER = (
     rf"(?:\bmy{_SPACE}+name{_SPACE}+is|\b(?-i:Mrs?|Dr)\.?|\b(?-i:Ms)\.){_BLANK}+{_CAPITAL}"
     rf"|\bname{_BLANK}*[:=]{_BLANK}*{_CAPITAL}"
     # After a role ("Customer Support", "Patient Portal") only a known given name starts a name: see _name_inline.
-    rf"|\b(?:{_ROLES}){_BLANK}+(?:{_GIVEN})\b"
+    rf"|\b(?:{_ROLES})(?:{_BLANK}+is|{_BLANK}*:)?{_BLANK}+(?:{_GIVEN})\b"
+    # "Pt Okafor, Chidi": a surname, a comma and a known given name.
+    rf"|\b(?:{_ROLES})(?:{_BLANK}+is|{_BLANK}*:)?{_BLANK}+{_CAPITAL}[^ \t\n,]*,{_BLANK}*(?:{_GIVEN})\b"
     # "I'm Hannah Osei", "this is Priya Raman": two capitalised words (the first must be a known given name, which
     # _name_inline checks: the names here would cost a third of a second more to compile into Hyperscan).
     rf"|\b{_SELF}{_BLANK}+{_CAPITAL}[^ \t\n]*(?:{_BLANK}+{_PARTICLE})*{_BLANK}+{_CAPITAL}"
@@ -106,7 +115,7 @@ _ID_TRIGGER = (
     r"(?:\bssn\b|\bsocial security\b|\b(?-i:SIN|BSN|DNI|NIE|NIF)\b|\bsocial insurance\b|\baadh?aa?r\b"
     r"|\bburgerservicenummer\b|\bcitizen service number\b|\bsofinummer\b|\bdocumento nacional de identidad\b"
     r"|\bnational insurance\b|\bnino\b|\bni (?:number|no)\b)"
-    rf"(?:{_GAP}|number|no|nr|num|card|is)*(?:[a-z]{{1,2}}[ -]?)?[0-9]"  # then the id: "JG 10 ...", "X-1234567L"
+    rf"(?:{_GAP}|number|no|nr|num|card|is|it|s|was)*(?:[a-z]{{1,2}}[ -]?)?[0-9]"  # the id: "JG 10 ...", "X-1234567L"
 )
 _ADDRESS_TRIGGERS = (
     # A house number, one to five capitalised (or ordinal) words, a capitalised street suffix: "742 Maple Avenue".
@@ -219,7 +228,7 @@ def _dob_inline(text: str) -> Iterator[tuple[int, int, EntityType]]:
 
 
 # --- medical record numbers ----------------------------------------------------------------------------------------
-_MRN_VALUE = r"(?:[A-Z]{1,4}[-#]?)?\d{5,12}(?:-\d{1,3}|-?[A-Z])?"
+_MRN_VALUE = r"(?:[A-Z]{1,4}[-#]?)?(?:\d{5,12}|\d{2,4}-\d{3,8})(?:-\d{1,3}|-?[A-Z])?"
 _MRN_FIELD = re.compile(r"\s*(" + _MRN_VALUE + r")\s*")
 _MRN_INLINE = re.compile(
     rf"(?i:{_MRN_WORDS})(?i:\s*(?:number|no|nr|num|#)\b)?[\s:#=.\-]*(?:(?i:is)\s+)?(?<![\w-])({_MRN_VALUE})(?![\w-])"
@@ -248,20 +257,34 @@ def _mrn_inline(text: str) -> Iterator[tuple[int, int, EntityType]]:
 
 
 # --- person names --------------------------------------------------------------------------------------------------
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_LOWER = "a-zß-öø-ÿ"
+def _letters(upper: bool) -> str:
+    """The upper- (or lower-) case letters of Latin-1 and Latin Extended-A/B as a character-class body: names are
+    written Łukasz, Şahin, Dvořák, Nguyễn's Ă as often as Zoë or Súilleabháin."""
+    chars = (chr(code) for code in range(0xC0, 0x250))
+    return "".join(char for char in chars if char.isalpha() and (char.isupper() if upper else char.islower()))
+
+
+_UPPER = "A-Z" + _letters(upper=True)
+_LOWER = "a-z" + _letters(upper=False)
+# Particles that open a surname in capitals too: Irish Ó/Ní/Nic/Uí (Rhys Ó Súilleabháin), then the lower-case ones.
+_NAME_PARTICLE = rf"(?:{_PARTICLE[3:-1]}|Ó|Ní|Nic|Uí|Ua)"
 _NAME_WORD = (
     rf"[{_UPPER}](?:[{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?(?:['\u2019-][{_UPPER}]?[{_LOWER}]+)*"
     rf"|['\u2019][{_UPPER}][{_LOWER}]+(?:-[{_UPPER}]?[{_LOWER}]+)*|\.)"  # Priya, McAllister, Jean-Luc, O'Brien, J.
 )
-_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_NAME_WORD}){{0,{MAX_NAME_WORDS - 1}}}"
-_NAME_VALUE = re.compile(rf"\s*({_NAME}|{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?,[ \t]*{_NAME})\s*")
+_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_NAME_PARTICLE}[ \t]+){{0,2}}{_NAME_WORD}){{0,{MAX_NAME_WORDS - 1}}}"
+# "Ó Briain, Carol", "van der Berg, Anna": an inverted name may open with a particle.
+_NAME_VALUE = re.compile(
+    rf"\s*({_NAME}|(?:{_NAME_PARTICLE}[ \t]+){{0,2}}{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?,[ \t]*{_NAME})\s*"
+)
+# "Okafor, Chidi": surname first, as forms and clinical notes write it (after a role or "it's" only).
+_INVERTED_NAME = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?,[ \t]*{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?"
 _NAME_INLINE = re.compile(
     rf"(?:(?P<intro>(?i:\bmy\s+name\s+is)|\b(?:Mrs?|Dr)\.?|\bMs\.)[ \t]+"
-    rf"|(?P<role>\b(?i:{_ROLES.replace(' ', '[ ]')}))[ \t]+"
-    r"|(?P<self>\b(?:I['\u2019]m|I[ \t]+am|[Tt]his[ \t]+is))[ \t]+"
+    rf"|(?P<role>\b(?i:{_ROLES.replace(' ', '[ ]')}))(?:[ \t]+is|[ \t]*:)?[ \t]+"
+    r"|(?P<self>\b(?:I['\u2019]m|I[ \t]+am|[Tt]his[ \t]+is|[Ii]t['\u2019]s))[ \t]+"
     rf"|(?P<label>(?i:\b(?:full\s+|patient\s+|customer\s+)?name))[ \t]*[:=][ \t]*)"
-    rf"(?P<name>{_NAME})(?![\w'\u2019-])"
+    rf"(?P<name>{_INVERTED_NAME}|{_NAME})(?![\w'\u2019-])"
 )
 _WORD = re.compile(rf"[{_UPPER}{_LOWER}]+")
 
@@ -280,7 +303,8 @@ def _plausible_name(value: str, *, strong: bool) -> bool:
         return False
     if not strong:
         return True
-    given = words[-1] if "," in value else words[0]  # "Raman, Priya"
+    after_comma = _name_words_of(value.split(",", 1)[1]) if "," in value else []
+    given = after_comma[0] if after_comma else words[0]  # "Raman, Priya"; "Kim, Hyun-woo" -> hyun
     return given in vocab.given
 
 
@@ -299,6 +323,10 @@ def _name_by_field(text: str, *, ambiguous: bool) -> Iterator[tuple[int, int, En
 def _name_inline(text: str) -> Iterator[tuple[int, int, EntityType]]:
     for match in _NAME_INLINE.finditer(text):
         name = match.group("name")
+        end = match.end("name")
+        if "," in name and match.group("role") is None and match.group("self") is None:
+            name = name.split(",", 1)[0]  # "Dr. Osei, Grace Lane": the comma ends the name after a title or label
+            end = match.start("name") + len(name)
         if match.group("intro") is not None:  # "my name is", Mr / Mrs / Dr: the phrase makes the next words a name
             ok = _plausible_name(name, strong=False)
         elif match.group("self") is not None:  # "I'm Hannah Osei"; "this is Jordan" alone could be anyone
@@ -309,7 +337,7 @@ def _name_inline(text: str) -> Iterator[tuple[int, int, EntityType]]:
         else:  # "Customer Success Team", "Patient Education": after a role, only a known given name starts a name
             ok = _plausible_name(name, strong=True)
         if ok:
-            yield match.start("name"), match.end("name"), EntityType.PERSON_NAME
+            yield match.start("name"), end, EntityType.PERSON_NAME
 
 
 # --- postal addresses ----------------------------------------------------------------------------------------------
@@ -371,7 +399,8 @@ _ID_VALIDATORS: dict[EntityType, Callable[[str], bool]] = {
     EntityType.IN_AADHAAR: is_valid_aadhaar,
     EntityType.ES_DNI: is_valid_es_dni,
 }
-_ID_GAP = r"(?i:\s*(?:number|no|nr|num|card|#)\b\.?)?(?i:[\s:#=\-]*(?:is\s+)?)"
+# "SSN: ...", "SSN is ...", "SSN, it's ...": punctuation and one short verb between the keyword and the id.
+_ID_GAP = r"(?i:\s*(?:number|no|nr|num|card|#)\b\.?)?(?i:[\s:#=,\-]*(?:(?:is|was|it['\u2019]s)\s+)?)"
 _ID_INLINE: tuple[tuple[EntityType, re.Pattern[str]], ...] = tuple(
     (entity_type, re.compile(trigger + _ID_GAP + rf"(?<![\w-])({value})(?![\w-]|\.\d)"))
     for entity_type, trigger, value in (
@@ -422,7 +451,8 @@ def _national_id_inline(text: str) -> Iterator[tuple[int, int, EntityType]]:
 _INLINE_DETECTORS: tuple[tuple[tuple[str, ...], Callable[[str], Iterator[tuple[int, int, EntityType]]]], ...] = (
     (("dob", "d.o.b", "birth", "born", "geburtsdatum", "nacimiento", "naissance"), _dob_inline),
     (("mrn", "medical record", "med", "patient", "chart", "hospital"), _mrn_inline),
-    (("name", "mr", "dr", "ms.", "i'm", "i\u2019m", "i am", "this is", *_ROLES.split("|")), _name_inline),
+    (("name", "mr", "dr", "ms.", "i'm", "i\u2019m", "i am", "this is", "it's", "it\u2019s", *_ROLES.split("|")),
+     _name_inline),
     (
         ("ssn", "social", "sin", "aadh", "bsn", "burgerservicenummer", "citizen service", "sofinummer", "dni", "nie",
          "nif", "national insurance", "nino", "ni n"),
@@ -463,7 +493,7 @@ def _by_field(kind: FieldKind, cell: Cell) -> Iterator[tuple[int, int, EntityTyp
         yield from _address_by_field(text)
     elif kind is FieldKind.POSTCODE:
         yield from _postcode_by_field(text)
-    elif kind is FieldKind.PHONE and "+" not in text:
+    elif kind is FieldKind.PHONE and ("+" not in text or "+1" in text):  # other + numbers are find_entities'
         yield from phone_by_field(text)
     elif kind is FieldKind.NATIONAL_ID:
         yield from _national_id_by_field(text, national_id_types(cell.field))
@@ -484,7 +514,7 @@ def find_contextual(cell: Cell, recogniser: NamedEntityRecogniser | None = None)
     nothing is found in a non-context field's text that no :data:`PREFILTER` pattern matches.
     """
     kind = field_kind(cell.field)
-    if kind in (FieldKind.NEGATIVE, FieldKind.IDENTIFIER) or not cell.text:
+    if kind in (FieldKind.NEGATIVE, FieldKind.IDENTIFIER, FieldKind.VERSION) or not cell.text:
         return []
     spans = list(_by_field(kind, cell)) if kind is not None else []
     if not spans:

@@ -12,8 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from aispm.checks.pii.tokens import PREFILTER as TOKEN_PREFILTER
+from aispm.checks.pii.tokens import find_tokens
 from aispm.checks.pii.validators import (
     digits_only,
+    is_mobile_number,
     is_public_ip,
     is_real_email,
     is_valid_card,
@@ -112,6 +115,17 @@ _PATTERNS: dict[EntityType, re.Pattern[str]] = {
     ),
     EntityType.PHONE: re.compile(r"(?<![\w+])\+[0-9][0-9 ().-]{6,20}[0-9](?![\w])"),
 }
+# National numbers whose form alone says "phone", found without a cue: the three ways North Americans write a
+# number -- (NPA) NXX-XXXX, NPA-NXX-XXXX, NPA.NXX.XXXX -- and a UK mobile with its usual space (07xxx xxxxxx).  The
+# number must still be valid and assigned in its plan (phonenumbers, not just the shape) and not a fiction range;
+# spaced or bare digit runs, SSN-shaped ddd-dd-dddd and dddd-dddd-ddd invoice numbers have other forms.
+_PHONE_BY_FORM = re.compile(
+    r"(?<![\w+(.-])(?:\([2-9][0-9]{2}\) ?[2-9][0-9]{2}-[0-9]{4}|[2-9][0-9]{2}-[2-9][0-9]{2}-[0-9]{4}"
+    r"|[2-9][0-9]{2}\.[2-9][0-9]{2}\.[0-9]{4}|07[0-9]{3} (?:[0-9]{6}|[0-9]{3} [0-9]{3}))(?![\w]|[.-][0-9])"
+)
+# International numbers dialled with the ``00`` prefix instead of ``+`` (0044 7911 123856): a space after the country
+# code keeps record numbers such as 00382463 out.
+_INTERNATIONAL_00 = re.compile(r"(?<![\w+.-])00[1-9][0-9]{0,2} [0-9][0-9 ().-]{5,16}[0-9](?![\w]|[.-][0-9])")
 _NATIONAL_PHONE = re.compile(
     r"(?<![\w+(.-])(?:\([0-9]{2,4}\) ?|[0-9]{2,4}[ .-])[0-9]{3,4}[ .-][0-9]{3,4}(?![\w]|[.-][0-9])"
 )
@@ -139,8 +153,16 @@ PREFILTER_PATTERNS: dict[EntityType, tuple[tuple[str, bool], ...]] = {
             False,
         ),
     ),
-    EntityType.PHONE: ((r"\+[0-9][0-9 ().-]{6,20}[0-9]", False),),
+    EntityType.PHONE: (
+        (r"\+[0-9][0-9 ().-]{6,20}[0-9]", False),
+        (r"\([2-9][0-9]{2}\) ?[2-9][0-9]{2}-[0-9]{4}", False),
+        (r"[2-9][0-9]{2}-[2-9][0-9]{2}-[0-9]{4}", False),
+        (r"[2-9][0-9]{2}\.[2-9][0-9]{2}\.[0-9]{4}", False),
+        (r"07[0-9]{3} [0-9]{3} ?[0-9]{3}", False),
+        (r"00[1-9][0-9]{0,2} [0-9][0-9 ().-]{5,16}[0-9]", False),
+    ),
 }
+PREFILTER_PATTERNS[EntityType.CREDENTIAL] = TOKEN_PREFILTER
 # Most specific first: when two candidates overlap, the earlier type wins.
 _PRIORITY = (
     EntityType.EMAIL,
@@ -177,6 +199,14 @@ def _is_reference_number(text: str, start: int) -> bool:
     return REFERENCE_CONTEXT.search(text[max(0, start - CONTEXT_WINDOW) : start]) is not None
 
 
+def _is_mobile_or_valid(value: str, region: str) -> bool:
+    """Valid and assigned in ``region``'s plan; a UK 07 number must be a mobile (070 and 076 are personal numbers and
+    pagers, often a business's)."""
+    if not is_valid_phone(value, region):
+        return False
+    return region != "GB" or is_mobile_number(value, region)
+
+
 def _candidates(text: str, phone_region: str | None) -> list[tuple[int, int, EntityType]]:
     """Every validated match as ``(start, end, type)``, overlapping ones included."""
     found: list[tuple[int, int, EntityType]] = []
@@ -196,6 +226,16 @@ def _candidates(text: str, phone_region: str | None) -> list[tuple[int, int, Ent
             valid = is_valid_phone(value) if entity_type is EntityType.PHONE else _VALIDATORS[entity_type](value)
             if valid:
                 found.append((match.start(), match.end(), entity_type))
+    if has_digit and "00" in text:
+        for match in _INTERNATIONAL_00.finditer(text):
+            if not _is_reference_number(text, match.start()) and is_valid_phone("+" + match.group()[2:]):
+                found.append((match.start(), match.end(), EntityType.PHONE))
+    if has_digit:
+        for match in _PHONE_BY_FORM.finditer(text):
+            value = match.group()
+            region = "GB" if value.startswith("07") else "US"
+            if not _is_reference_number(text, match.start()) and _is_mobile_or_valid(value, region):
+                found.append((match.start(), match.end(), EntityType.PHONE))
     if phone_region is not None:
         for match in _NATIONAL_PHONE.finditer(text):
             if not _is_reference_number(text, match.start()) and is_valid_phone(match.group(), phone_region):
@@ -229,11 +269,15 @@ def find_entities(text: str, phone_region: str | None = None) -> list[Entity]:
     country; without it only international (``+``) numbers count, since bare digit runs are mostly ids.
     """
     taken = _DisjointSpans()
+    kept: list[Entity] = []
+    # Credentials first: a token or a password may hold digits that look like something else.
+    for start, end, redacted in find_tokens(text):
+        if taken.add(start, end):
+            kept.append(Entity(EntityType.CREDENTIAL, start, end, redacted))
     rank = {entity_type: index for index, entity_type in enumerate(_PRIORITY)}
     candidates = sorted(_candidates(text, phone_region), key=lambda item: (rank[item[2]], item[0]))
-    kept: list[tuple[int, int, EntityType]] = []
     for start, end, entity_type in candidates:
         if taken.add(start, end):
-            kept.append((start, end, entity_type))
-    kept.sort()
-    return [Entity(entity_type, start, end, redact(entity_type, text[start:end])) for start, end, entity_type in kept]
+            kept.append(Entity(entity_type, start, end, redact(entity_type, text[start:end])))
+    kept.sort(key=lambda entity: entity.start)
+    return kept

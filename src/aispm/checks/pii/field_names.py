@@ -22,8 +22,9 @@ MAX_FIELD_DIGITS = 6
 
 _PLAIN = re.compile(r"[^\W\d][\w .\-/\[\]]*", re.UNICODE)
 """A letter or ``_`` first, then letters, digits and the separators of column names and dotted key paths."""
-_PROBE_FIELDS = (None, "full_name", "address", "dob")
-"""The name is tried as a value of free text and of the context fields whose detectors need no keyword."""
+_PROBE_FIELDS = (None, "name", "address", "dob")
+"""The name is tried as a value of free text and of the context fields whose detectors need no keyword (a bare
+``name`` column: a label such as "First Name" is no person, "Priya Raman" is)."""
 
 
 @lru_cache(maxsize=4096)  # a dataset has few distinct field names, each seen many times

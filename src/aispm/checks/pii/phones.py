@@ -16,7 +16,13 @@ from functools import lru_cache
 import phonenumbers
 
 from aispm.checks.pii.entities import REFERENCE_CONTEXT, EntityType
-from aispm.checks.pii.validators import digits_only, is_fictional_uk_number, is_fictional_us_number, is_real_number
+from aispm.checks.pii.validators import (
+    digits_only,
+    is_fictional_uk_number,
+    is_fictional_us_number,
+    is_nanp_shaped,
+    is_real_number,
+)
 
 PHONE_REGIONS = ("US", "GB", "IN", "DE", "FR", "AU", "NL", "ES", "IT", "BR")
 """Regions whose national numbering plans a number without a country code is tried against, in this order."""
@@ -55,12 +61,14 @@ _INLINE = re.compile(
     # Area code (optionally in brackets), then one to three groups: (312) 731-4114, 07477 181235, 070 3231 7488.
     r"(?<![\w+])(?P<value>\(?[0-9]{2,5}\)?(?:[ .-]?[0-9]{2,6}){1,3})(?![\w]|[ .-][0-9]|[.:/]\w)"
 )
-_NATIONAL_VALUE = re.compile(r"\s*(\(?\d[\d ().-]{5,18}\d)\s*")
+_NATIONAL_VALUE = re.compile(r"\s*((?:\+1[ .-]?)?\(?\d[\d ().-]{5,18}\d)\s*")
 # Dates and runs of years ("2019 2020 2021") are no phone numbers, whatever plan they fit.
 _DATE_SHAPE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}|(?:(?:19|20)\d\d[ .-]?){2,}")
 
 
 _NANP_SHAPE = re.compile(r"1?[2-9][0-9]{9}")
+# How North American numbers are written: (NPA) NXX-XXXX, NPA-NXX-XXXX, NPA.NXX.XXXX, NPA NXX XXXX, +1 or 1 first.
+_NANP_FORM = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}([ .-]))\d{3}(?(1)\1|[ .-])\d{4}")
 
 
 @lru_cache(maxsize=65_536)
@@ -68,7 +76,9 @@ def is_national_phone(value: str) -> bool:
     """Valid in the first region whose numbering plan fits it, and not a number that region keeps for fiction.
 
     ``555-0100`` fits the German plan as well, but a bare 555-01xx is the NANP's fiction range, whatever else it fits;
-    likewise Ofcom's drama numbers.
+    likewise Ofcom's drama numbers.  A number in North American form (``(536) 282-4153``, ``+1-536-282-4153``) whose
+    area code ``phonenumbers`` does not know yet counts too: the caller (a ``phone`` field, a phone word) already
+    says it is a phone, and the plan opens new area codes faster than any metadata release follows.
     """
     digits = digits_only(value)
     if is_fictional_us_number(digits) or is_fictional_uk_number(digits):
@@ -82,6 +92,8 @@ def is_national_phone(value: str) -> bool:
             return False
         if phonenumbers.is_valid_number(number):
             return is_real_number(number)  # (212) 555-0123 fits the US plan and is fictional: no other try
+        if region == "US" and number.country_code == 1 and _NANP_FORM.fullmatch(value.strip()):
+            return is_nanp_shaped(digits) and is_real_number(number)
     return False
 
 

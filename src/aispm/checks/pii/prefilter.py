@@ -40,7 +40,11 @@ FIELD_KEY_WORDS = (
     "phone", "tel", "mobile", "cell", "fax", "contact",
     "ssn", "social", "itin", "sin", "insurance", "nino", "bsn", "burger", "citizen", "sofi",
     "aadhaar", "aadhar", "uidai", "dni", "nie", "nif", "documento", "national", "nid", "tax", "tin", "gov",
-    "idcard", "personal",
+    "idcard", "personal", "identity",
+    # Columns named after a person hold the person's name (``patient``, ``next_of_kin``): context.PERSON_ROLE_FIELDS.
+    "employee", "applicant", "guardian", "kin", "nok", "caller", "passenger", "tenant", "student", "spouse", "parent",
+    "mother", "father", "donor", "insured", "holder", "subscriber", "attendee", "travel", "claimant", "defendant",
+    "plaintiff", "witness", "victim", "suspect", "beneficiary",
 )  # fmt: skip
 _SEPARATED = (r"d[ _.-]?o[ _.-]?b", r"ni[ _.-]?n", r"id[ _.-]?card")
 """Key words people also write with separators inside (``D.O.B``, ``NI_No``, ``id-card``)."""

@@ -36,6 +36,7 @@ from aispm.checks.pii.records import (
     ReadProgress,
     describe_error,
 )
+from aispm.checks.secrets.redact import FINGERPRINT_CHARS
 from aispm.model import JSONValue
 
 MAX_SAMPLES = 5
@@ -226,6 +227,7 @@ class DatasetScanner:
         self.credentials = _Credentials(self.path) if credentials else None
         self.stats: dict[EntityType, EntityStats] = {}
         self.cells_analysed = 0
+        self._credentials_seen: set[tuple[int | None, str]] = set()
 
     # ------------------------------------------------------------------ batches
 
@@ -329,6 +331,12 @@ class DatasetScanner:
             self._record(entity.type, location, entity.redacted)
 
     def _record(self, entity_type: EntityType, location: SampleLocation, redacted: str) -> None:
+        if entity_type is EntityType.CREDENTIAL:
+            # The secrets engine and the token patterns may both see one key: one key is one credential.
+            seen = (location.line if location.line is not None else location.row, redacted[-FINGERPRINT_CHARS:])
+            if seen in self._credentials_seen:
+                return
+            self._credentials_seen.add(seen)
         stats = self.stats.get(entity_type)
         if stats is None:
             stats = self.stats[entity_type] = EntityStats()
