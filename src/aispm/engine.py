@@ -13,11 +13,13 @@ same tree always gives the same output whatever the scheduling.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import os
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,6 +70,9 @@ _WORKER_ANALYSERS: list[Analyser] = []
 def _init_worker(options: ScanOptions) -> None:
     global _WORKER_ANALYSERS
     _WORKER_ANALYSERS = build_analysers(options)
+    threshold = gc.get_threshold()
+    if 0 < threshold[0] < GC_YOUNG_THRESHOLD:  # a worker only analyses: see _fewer_collections
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *threshold[1:])
 
 
 def _inline_suppression(content: FileContent, finding: Finding) -> Suppression | None:
@@ -185,7 +190,8 @@ class _AssetSightings:
             properties[key] = list(values.values())
         if len(self.versions) > 1:
             properties["versions"] = sorted(self.versions)
-        return replace(self.first, version=self.version, locations=tuple(sorted(self.locations)), properties=properties)
+        first = self.first  # built directly: dataclasses.replace introspects the fields on every call
+        return Asset(first.kind, first.name, first.key, self.version, tuple(sorted(self.locations)), properties)
 
 
 @dataclass(slots=True)
@@ -200,27 +206,30 @@ class _Merger:
 
     def add(self, outcome: FileOutcome, ref: FileRef) -> None:
         self.errors.extend(outcome.errors)
+        place = (ref.root, ref.repository)
         for record in outcome.records:
             if isinstance(record, Asset):
-                self.add_asset(record)
-                self.found_in[record.id].add((ref.root, ref.repository))
+                self.found_in[self.add_asset(record)].add(place)
             elif isinstance(record, Relation):
                 self.relations.setdefault(record.identity, record)
             else:
                 self.add_finding(record)
 
-    def add_asset(self, asset: Asset) -> None:
-        existing = self.sightings.get(asset.id)
+    def add_asset(self, asset: Asset) -> str:
+        """Fold in one sighting; returns the asset's id (a hash: computed once here, not again by the caller)."""
+        aid = asset.id
+        existing = self.sightings.get(aid)
         if existing is None:
-            self.sightings[asset.id] = _AssetSightings.of(asset)
+            self.sightings[aid] = _AssetSightings.of(asset)
         else:
             existing.add(asset)
+        return aid
 
     def kind_of(self, aid: str) -> AssetKind:
         return self.sightings[aid].first.kind
 
     def assets(self) -> list[Asset]:
-        return sorted((s.freeze() for s in self.sightings.values()), key=lambda a: (a.kind.value, a.key))
+        return sorted((s.freeze() for s in self.sightings.values()), key=lambda a: (a.kind, a.key))  # str enums
 
     def add_finding(self, finding: Finding) -> None:
         existing = self.findings.get(finding.fingerprint)
@@ -255,8 +264,7 @@ def repository_assets(merger: _Merger) -> None:
             locations=(Location(path=repo or ".", root=root),),
             properties={"path": repo or "."},
         )
-        merger.add_asset(repo_asset)
-        repo_ids[(root, repo)] = repo_asset.id
+        repo_ids[(root, repo)] = merger.add_asset(repo_asset)
     for aid, places in merger.found_in.items():
         target_kind = merger.kind_of(aid)
         if target_kind is AssetKind.REPOSITORY:
@@ -362,6 +370,27 @@ def _worker_count(options: ScanOptions) -> int:
         return max(1, os.cpu_count() or 1)
 
 
+GC_YOUNG_THRESHOLD = 20_000
+"""Allocations between young-generation collections while a scan runs (Python's default is 700)."""
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Collect young garbage less often during a scan, then restore the process's settings.
+
+    A scan allocates many small containers (pickle walks, records) that mostly live on: at the default threshold
+    the collector runs every few files and costs ~7% of a scan of thousands of small model files.  Cycles are still
+    collected, only less often.  An application that turned automatic collection off keeps it off.
+    """
+    previous = gc.get_threshold()
+    if 0 < previous[0] < GC_YOUNG_THRESHOLD:
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def scan(
     roots: Sequence[str],
     options: ScanOptions | None = None,
@@ -370,6 +399,17 @@ def scan(
     baseline: Baseline | None = None,
 ) -> ScanResult:
     """Scan ``roots`` and return everything found; never raises for bad input inside the roots."""
+    with _fewer_collections():
+        return _scan(roots, options, policy, progress, baseline)
+
+
+def _scan(
+    roots: Sequence[str],
+    options: ScanOptions | None,
+    policy: Policy | None,
+    progress: ProgressCallback | None,
+    baseline: Baseline | None,
+) -> ScanResult:
     opts = options or ScanOptions()
     pol = policy or Policy()
     started = dt.datetime.now(dt.UTC)

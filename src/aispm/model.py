@@ -140,7 +140,8 @@ class Location:
 
 
 def asset_id(kind: AssetKind, key: str) -> str:
-    return stable_hash("asset", kind.value, key.lower())
+    # ``kind`` is a str enum: joined as its value, without the (slow) ``.value`` descriptor on this hot path.
+    return stable_hash("asset", kind, key.lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +166,7 @@ class Asset:
     def to_json(self) -> dict[str, JSONValue]:
         return {
             "id": self.id,
-            "kind": self.kind.value,
+            "kind": str(self.kind),  # the plain value, without the (slow) enum descriptor
             "name": self.name,
             "key": self.key,
             "version": self.version,

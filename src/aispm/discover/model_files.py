@@ -87,12 +87,13 @@ def wants_model_file(ref: FileRef) -> bool:
 
 
 def identify_model_file(
-    handle: BinaryIO, name: str, size: int, zip_names: list[str] | None = None
+    handle: BinaryIO, name: str, size: int, zip_names: list[str] | None = None, head_format: str | None = None
 ) -> ModelFileInfo | None:
     """Identify an open file as a model file, or ``None`` when its bytes are not one (``zip_names``: the members of
-    the file, when it is a zip that the caller has already listed)."""
+    the file, when it is a zip that the caller has already listed; ``head_format``: what :func:`sniff_format`
+    already said of its head, when the caller has sniffed it)."""
     head = handle.read(HEAD_BYTES)
-    fmt = sniff_format(head, name)
+    fmt = head_format if head_format is not None else sniff_format(head, name)
     if fmt is None:
         expected = _STRONG_FORMAT_BY_EXTENSION.get(extension_of(name))
         if expected is not None and size < MIN_MODEL_BYTES:

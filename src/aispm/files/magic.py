@@ -94,6 +94,11 @@ _FIXED_MAGIC: tuple[tuple[str, int, bytes], ...] = (
 )
 """(format, offset, magic): formats with a fixed signature, checked first."""
 
+_MAGIC_FIRST_BYTES = frozenset(magic[:1] for _fmt, offset, magic in _FIXED_MAGIC if offset == 0)
+_FIXED_MAGIC_INSIDE = tuple(entry for entry in _FIXED_MAGIC if entry[1] > 0)
+"""The magics not at offset 0, in their order in :data:`_FIXED_MAGIC`."""
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _HDF5_USER_BLOCK_OFFSETS = (512, 1024, 2048, 4096, 8192, 16384, 32768)
 """HDF5 allows a user block before the signature, at a power of two from 512."""
 
@@ -218,10 +223,12 @@ def sniff_format(head: bytes, name: str) -> str | None:
 
 
 def _fixed_magic(head: bytes) -> str | None:
-    for fmt, offset, magic in _FIXED_MAGIC:
+    # Most heads (pickles, text) start with no magic's first byte: then only the magics further in can match.
+    for fmt, offset, magic in _FIXED_MAGIC if head[:1] in _MAGIC_FIRST_BYTES else _FIXED_MAGIC_INSIDE:
         if head.startswith(magic, offset):
             return fmt
-    if any(head.startswith(b"\x89HDF\r\n\x1a\n", offset) for offset in _HDF5_USER_BLOCK_OFFSETS):
+    # A user block puts the HDF5 signature at a power-of-two offset: one search rules all of them out at once.
+    if _HDF5_SIGNATURE in head and any(head.startswith(_HDF5_SIGNATURE, offset) for offset in _HDF5_USER_BLOCK_OFFSETS):
         return "hdf5"
     return None
 
@@ -263,8 +270,9 @@ def framework_of(fmt: str, name: str, head: bytes = b"") -> str:
     """The framework that a model file of format ``fmt`` belongs to (``pickle`` when nothing says more)."""
     extension = extension_of(strip_compression(name))
     if fmt in ("pickle", "joblib"):
+        start = head[:4096]
         for needle, framework in _PICKLE_FRAMEWORK_HINTS:
-            if needle in head[:4096]:
+            if needle in start:
                 return framework
         return _PICKLE_FRAMEWORK_BY_EXTENSION.get(extension, "sklearn" if fmt == "joblib" else "pickle")
     if fmt == "hdf5":

@@ -222,7 +222,7 @@ def walk(root: str, options: WalkOptions | None = None) -> Iterator[FileRef | Sc
                 continue
             if opts.use_ignore_files and _ignored(specs, rel, is_dir):
                 continue
-            target = Path(entry.path)
+            target = current.path / entry.name  # a child of a parsed path: cheaper than parsing entry.path
             if is_link:
                 try:
                     real = target.resolve(strict=True)

@@ -111,7 +111,8 @@ class ModelSecurityAnalyser(Analyser):
                 if wants_model_file(ref):
                     handle.seek(0)
                     zip_names = report.zip_names if report is not None else None
-                    info = identify_model_file(handle, ref.name, ref.size, zip_names)
+                    head_format = report.head_format if report is not None else None
+                    info = identify_model_file(handle, ref.name, ref.size, zip_names, head_format)
                     if info is not None and info.format != "git-lfs-pointer" and self.options.hash_models:
                         sha256 = sha256_of(handle)
         except OSError as exc:

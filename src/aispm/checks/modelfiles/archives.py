@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import bz2
 import importlib
+import io
 import lzma
 import posixpath
 import re
 import struct
-import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +30,7 @@ from aispm.checks.modelfiles.pickle_scan import (
     PickleScan,
     scan_pickle_stream,
 )
+from aispm.checks.modelfiles.stored_zip import read_stored_zip
 from aispm.checks.modelfiles.streams import (
     READ_ERRORS,
     Budget,
@@ -55,13 +56,14 @@ from aispm.files.magic import (
     sniff_format,
     strip_compression,
 )
-from aispm.files.model_headers import MalformedModel, open_bounded_zip
+from aispm.files.model_headers import MAX_ZIP_DIRECTORY, MAX_ZIP_MEMBERS, MalformedModel, open_bounded_zip
 
 if TYPE_CHECKING:
     import tarfile
 
     from aispm.checks.modelfiles.config_targets import TargetIssue
     from aispm.checks.modelfiles.keras_config import KerasIssue
+    from aispm.checks.modelfiles.stored_zip import MemberInfo, ZipArchive
     from aispm.checks.modelfiles.tf_graph import TfGraphFacts
 
 # The readers of each format (Keras, skops/NeMo configs, GGUF, ONNX, TensorFlow, safetensors, tar) are imported
@@ -129,6 +131,8 @@ class ModelScanReport:
     issues: list[ContainerIssue] = field(default_factory=list)
     zip_names: list[str] | None = None
     """The member names of the file itself when it is a zip: identification reuses them instead of re-listing."""
+    head_format: str | None = None
+    """What :func:`sniff_format` said of the file's head: identification reuses it instead of sniffing again."""
 
 
 def join_member(outer: str, inner: str) -> str:
@@ -151,9 +155,13 @@ def _read_head(stream: Readable) -> tuple[bytes, str | None]:
 
 def sniff(head: bytes, name: str, pickle_fallback: bool) -> str | None:
     """The format to open ``head`` as; ``pickle_fallback`` accepts headerless pickles whatever the name says."""
+    return _sniff_refined(head, name, pickle_fallback, sniff_format(head, name))
+
+
+def _sniff_refined(head: bytes, name: str, pickle_fallback: bool, fmt: str | None) -> str | None:
+    """:func:`sniff` given ``fmt``, what :func:`sniff_format` says of ``head`` (computed once per file)."""
     if head.startswith(_LZMA_ALONE) and extension_of(strip_compression(name)) in (".joblib", ".pkl", ".pickle"):
         return "lzma"
-    fmt = sniff_format(head, name)
     if fmt == "joblib":
         compression = compression_of(head)
         return compression if compression is not None else "joblib"
@@ -258,8 +266,12 @@ class _Scanner:
         with self._seekable_copy(stream, seekable, member) as (handle, length):
             if handle is None:
                 return
+            archive: ZipArchive | None = None
+            if isinstance(handle, io.BytesIO):  # a small file held in memory: plain zips are read directly
+                archive = read_stored_zip(handle.getvalue(), MAX_ZIP_MEMBERS, MAX_ZIP_DIRECTORY, _unread_members)
             try:
-                archive = open_bounded_zip(handle, size if seekable and size is not None else length)
+                if archive is None:
+                    archive = open_bounded_zip(handle, size if seekable and size is not None else length)
                 names = archive.namelist()
             except (MalformedModel, struct.error, *READ_ERRORS) as exc:
                 self.issue("malformed", f"corrupt zip archive: {exc}", member)
@@ -284,7 +296,7 @@ class _Scanner:
                         self._config_issues(skops_schema_issues(raw), join_member(member, "schema.json"))
                 self._zip_members(archive, member, depth, torch_zip)
 
-    def _zip_text(self, archive: zipfile.ZipFile, name: str, member: str) -> bytes | None:
+    def _zip_text(self, archive: ZipArchive, name: str, member: str) -> bytes | None:
         """A configuration member's bytes (bounded), or ``None`` after recording why it cannot be read."""
         where = join_member(member, name)
         if archive.getinfo(name).flag_bits & 0x1:
@@ -324,7 +336,7 @@ class _Scanner:
         for issue in issues:
             self.issue("malformed" if issue.kind == "malformed" else f"keras-{issue.kind}", issue.message, member)
 
-    def _zip_members(self, archive: zipfile.ZipFile, member: str, depth: int, torch_zip: bool) -> None:
+    def _zip_members(self, archive: ZipArchive, member: str, depth: int, torch_zip: bool) -> None:
         infos = archive.infolist()
         if len(infos) > self.limits.max_members:
             self.issue("incomplete", f"only the first {self.limits.max_members} of {len(infos)} members analysed",
@@ -355,7 +367,7 @@ class _Scanner:
             except READ_ERRORS as exc:
                 self.issue("malformed", f"unreadable zip member: {exc}", inner)
 
-    def _is_bomb(self, info: zipfile.ZipInfo) -> bool:
+    def _is_bomb(self, info: MemberInfo) -> bool:
         limits = self.limits
         return info.file_size > limits.bomb_floor and info.file_size > limits.bomb_ratio * max(info.compress_size, 1)
 
@@ -628,6 +640,19 @@ _KERAS_MEMBERS = frozenset({"model.weights.h5", "model.weights.npz", "metadata.j
 _NPY_MAGIC = b"\x93NUMPY"
 
 
+def _never(_name: str) -> bool:
+    return False
+
+
+def _is_torch_storage(name: str) -> bool:
+    return _TORCH_STORAGE.fullmatch(name) is not None
+
+
+def _unread_members(names: list[str]) -> Callable[[str], bool]:
+    """The members :meth:`_Scanner._zip_members` never opens: tensor storage of a PyTorch zip."""
+    return _is_torch_storage if pytorch_pickle_member(names) is not None else _never
+
+
 def _npy_layout(head: bytes) -> tuple[int, bool] | None:
     """(offset of the array data, whether the dtype holds Python objects) from a ``.npy`` header."""
     if len(head) < 10 or not head.startswith(_NPY_MAGIC):
@@ -649,24 +674,26 @@ def scan_model_file(
     stream: Readable, name: str, size: int, limits: ScanLimits = DEFAULT_SCAN_LIMITS
 ) -> ModelScanReport | None:
     """Every pickle in the file (seekable ``stream`` of ``size`` bytes), or ``None`` when it cannot hold one."""
-    if extension_of(name) == ".pbtxt":
+    extension = extension_of(name)
+    if extension == ".pbtxt":
         return _scan_text_graph(stream, name, size, limits)
     head, _ = _read_head(stream)
     stream.seek(0)
-    fallback = extension_of(strip_compression(name)) not in MODEL_EXTENSIONS
-    fmt = sniff(head, name, pickle_fallback=fallback)
-    expected = _STRONG_EXTENSIONS.get(extension_of(name))
+    inner_extension = extension_of(strip_compression(name))  # what a compressed file's name says it holds
+    head_format = sniff_format(head, name)
+    fmt = _sniff_refined(head, name, inner_extension not in MODEL_EXTENSIONS, head_format)
+    expected = _STRONG_EXTENSIONS.get(extension)
     if fmt is None and expected is not None and size >= 8:
-        report = ModelScanReport(expected)
+        report = ModelScanReport(expected, head_format=head_format)
         report.issues.append(ContainerIssue("malformed", f"the bytes are not a valid {expected} file ({size} bytes "
                                             f"starting {head[:8].hex()})"))  # fmt: skip
         return report
     if fmt is None or (fmt not in SCANNED_FORMATS and fmt not in _COMPRESSED):
         return None
-    report = ModelScanReport(fmt)
+    report = ModelScanReport(fmt, head_format=head_format)
     cap = min(limits.max_decompressed, max(limits.bomb_floor, limits.bomb_ratio * size))
     budget = Budget(cap, f"over {limits.bomb_ratio}x the file's size: possible decompression bomb")
-    nemo = extension_of(strip_compression(name)) == ".nemo"
+    nemo = inner_extension == ".nemo"
     scanner = _Scanner(report, limits, budget, nemo)
     if nemo:
         report.format = "nemo"

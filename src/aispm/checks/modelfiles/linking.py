@@ -87,14 +87,18 @@ def link_model_loaders(assets: Sequence[Asset], findings: Sequence[Finding]) -> 
 
     Returns new lists (the records are immutable); everything unrelated passes through unchanged.
     """
+    calls = [
+        (position, finding, path)
+        for position, finding in enumerate(findings)
+        if finding.rule_id in LOADER_RULES and isinstance(path := finding.properties.get("path"), str)
+    ]
+    if not calls:  # no loader spells out a path: nothing to link, and no index of every model file to build
+        return list(assets), list(findings)
     index = _ModelIndex(assets)
     loaded_by: dict[Place, list[str]] = defaultdict(list)
     directories: dict[Place, list[str]] = defaultdict(list)
     links: dict[int, tuple[str, list[str]]] = {}
-    for position, finding in enumerate(findings):
-        path = finding.properties.get("path")
-        if finding.rule_id not in LOADER_RULES or not isinstance(path, str):
-            continue
+    for position, finding, path in calls:
         root, script = finding.location.root, finding.location.path
         files, directory = index.match(root, script, path)
         if not files:
