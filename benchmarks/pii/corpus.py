@@ -25,7 +25,7 @@ import json
 import random
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -538,25 +538,30 @@ class Corpus:
         return ("\n".join(lines) + "\n").encode()
 
     def truth(self) -> dict[str, object]:
-        entities = [i for i in self.items if not i.decoy]
-        decoys = [i for i in self.items if i.decoy]
-        for path in self.files:
-            self.files[path]["entities"] = sum(1 for i in entities if i.file == path)
-            self.files[path]["decoys"] = sum(1 for i in decoys if i.file == path)
-        return {
-            "seed": SEED,
-            "files": self.files,
-            "summary": {
-                "files": len(self.files),
-                "clean_files": sum(1 for f in self.files.values() if f["clean"]),
-                "bytes": sum(int(str(f["bytes"])) for f in self.files.values()),
-                "entities": len(entities),
-                "decoys": len(decoys),
-                "entities_by_kind": dict(sorted(Counter(i.kind for i in entities).items())),
-                "decoys_by_kind": dict(sorted(Counter(i.kind for i in decoys).items())),
-            },
-            "items": [asdict(i) for i in self.items],
-        }
+        return ground_truth(SEED, self.files, self.items)
+
+
+def ground_truth(seed: int, files: Mapping[str, dict[str, object]], items: list[Planted]) -> dict[str, object]:
+    """The ground truth of a corpus: its files with their entity and decoy counts, a summary, every planted item."""
+    entities = [i for i in items if not i.decoy]
+    decoys = [i for i in items if i.decoy]
+    for path, info in files.items():
+        info["entities"] = sum(1 for i in entities if i.file == path)
+        info["decoys"] = sum(1 for i in decoys if i.file == path)
+    return {
+        "seed": seed,
+        "files": files,
+        "summary": {
+            "files": len(files),
+            "clean_files": sum(1 for f in files.values() if f["clean"]),
+            "bytes": sum(int(str(f["bytes"])) for f in files.values()),
+            "entities": len(entities),
+            "decoys": len(decoys),
+            "entities_by_kind": dict(sorted(Counter(i.kind for i in entities).items())),
+            "decoys_by_kind": dict(sorted(Counter(i.kind for i in decoys).items())),
+        },
+        "items": [asdict(i) for i in items],
+    }
 
 
 def build_corpus(root: Path) -> dict[str, object]:

@@ -25,14 +25,12 @@ import json
 import lzma
 import random
 import re
-from collections import Counter
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from corpus import Planted, mask
+from corpus import Planted, ground_truth, mask
 from holdout_values import Values
 
 HERE = Path(__file__).resolve().parent
@@ -456,25 +454,7 @@ class Holdout:
         return self.truth()
 
     def truth(self) -> dict[str, Any]:
-        entities = [i for i in self.items if not i.decoy]
-        decoys = [i for i in self.items if i.decoy]
-        for path, info in self.files.items():
-            info["entities"] = sum(1 for i in entities if i.file == path)
-            info["decoys"] = sum(1 for i in decoys if i.file == path)
-        return {
-            "seed": SEED,
-            "files": self.files,
-            "summary": {
-                "files": len(self.files),
-                "clean_files": sum(1 for f in self.files.values() if f["clean"]),
-                "bytes": sum(int(f["bytes"]) for f in self.files.values()),
-                "entities": len(entities),
-                "decoys": len(decoys),
-                "entities_by_kind": dict(sorted(Counter(i.kind for i in entities).items())),
-                "decoys_by_kind": dict(sorted(Counter(i.kind for i in decoys).items())),
-            },
-            "items": [asdict(i) for i in self.items],
-        }
+        return ground_truth(SEED, self.files, self.items)
 
 
 def build_holdout(root: Path) -> dict[str, Any]:
