@@ -188,38 +188,120 @@ def test_registry_imports_only_the_selected_families() -> None:
         "print(names, 'aispm.discover.js_source' in sys.modules, 'aispm.checks.secrets.analyser' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "'model-security'" in out and "'js-source'" not in out
+    assert "'model-files'" in out and "'js-source'" not in out
     assert out.strip().endswith("False False")
 
 
-def _candidates(count: int, size: int) -> list[engine.Candidate]:
-    return [(FileRef("/r", Path(f"/r/f{i}"), f"f{i}", size), (0,)) for i in range(count)]
+class _Reader(Analyser):
+    """Has each file read whole (up to ``max_file_bytes``), like most analysers."""
+
+    name = "reader"
+    family = "inventory"
+
+    def wants(self, ref: FileRef) -> bool:
+        return True
+
+    def analyse(self, file: FileContent) -> Iterable[Record]:
+        return ()
+
+
+class _HeaderReader(_Reader):
+    """Reads a few header bytes itself, however large the file (a safetensors header, a zip's directory)."""
+
+    name = "header-reader"
+    reads_content = False
+
+
+class _Streamer(_HeaderReader):
+    """Streams every file to its end itself (a dataset's rows, a model file's hash)."""
+
+    name = "streamer"
+
+    def streams_whole(self, ref: FileRef) -> bool:
+        return True
+
+
+POOL_ANALYSERS: list[Analyser] = [_Reader(), _HeaderReader(), _Streamer()]
+READ, HEADERS, STREAMED = 0, 1, 2
+MB = 1_000_000
+
+
+def _candidates(count: int, size: int, analyser: int = READ) -> list[engine.Candidate]:
+    return [(FileRef("/r", Path(f"/r/f{i}"), f"f{i}", size), (analyser,)) for i in range(count)]
 
 
 @pytest.mark.parametrize(
-    ("count", "size", "small"),
+    ("count", "size", "analyser", "workers"),
     [
-        (399, 10 * 1024 * 1024, True),  # few files, however big: in-process
-        (2000, 800, True),  # thousands of tiny pickles: 1.6 MB of work, in-process
-        (400, engine.INLINE_MAX_BYTES // 400 + 1, False),  # enough files holding enough bytes: a pool
-        (4000, 10, False),  # very many files, whatever their size: a pool
+        (30, 10 * MB, STREAMED, 2),  # 30 JSONL datasets of 10 MB: 300 MB of work, a pool however few the files
+        (30, 10 * MB, READ, 2),  # 30 files read whole: 300 MB
+        (8, 10 * MB, READ, 2),  # 80 MB of work from eight files
+        (399, 100 * MB, HEADERS, 1),  # big model files whose headers only are read: in-process
+        (2000, 800, READ, 1),  # thousands of tiny pickles: 1.6 MB of work, in-process
+        (400, engine.INLINE_MAX_BYTES // 400 + 1, READ, 2),  # enough files holding enough bytes: a pool
+        (4000, 10, READ, 2),  # very many files, whatever their size: a pool
+        (1, 10**10, STREAMED, 1),  # one file, however big: no pool, a single worker would only add start-up
+        (0, 0, READ, 1),
     ],
 )
-def test_pool_is_chosen_on_bytes_to_read_and_file_count(count: int, size: int, small: bool) -> None:
-    stream = iter(_candidates(count, size))
-    head, is_small = engine._look_ahead(stream, ScanOptions(inline_threshold=400))
-    assert is_small is small
+def test_pool_is_chosen_on_bytes_of_work_and_file_count(count: int, size: int, analyser: int, workers: int) -> None:
+    stream = iter(_candidates(count, size, analyser))
+    head, chosen = engine._plan(stream, ScanOptions(inline_threshold=400, workers=2), POOL_ANALYSERS)
+    assert chosen == workers
     assert len(head) + len(list(stream)) == count  # nothing is lost: the rest of the walk follows the head
 
 
-def test_look_ahead_stops_as_soon_as_a_pool_is_certain() -> None:
+def test_plan_stops_as_soon_as_a_pool_is_certain() -> None:
     stream = iter(_candidates(10_000, 64 * 1024))
-    head, small = engine._look_ahead(stream, ScanOptions(inline_threshold=400))
-    assert not small and len(head) == 400
+    head, workers = engine._plan(stream, ScanOptions(inline_threshold=400, workers=2), POOL_ANALYSERS)
+    assert workers == 2 and len(head) == 400
+    stream = iter(_candidates(10_000, 100 * MB, STREAMED))
+    head, workers = engine._plan(stream, ScanOptions(workers=3), POOL_ANALYSERS)
+    assert workers == 3 and len(head) == 3  # certain at once, but not before it knows there are files for all three
 
 
-def test_a_zero_threshold_always_pools_and_reads_are_capped_per_file() -> None:
-    assert engine._look_ahead(iter([]), ScanOptions(inline_threshold=0)) == ([], False)
+def test_workers_are_capped_at_the_file_count() -> None:
+    options = ScanOptions(inline_threshold=0, workers=8)
+    assert engine._plan(iter([]), options, POOL_ANALYSERS)[1] == 1
+    assert engine._plan(iter(_candidates(3, 10)), options, POOL_ANALYSERS)[1] == 3
+    assert engine._plan(iter(_candidates(3, 10)), ScanOptions(workers=1), POOL_ANALYSERS) == ([], 1)
+
+
+def test_work_is_capped_per_file_only_for_files_read_whole() -> None:
     huge = _candidates(400, 10**12)  # each counts as at most max_file_bytes
-    options = ScanOptions(inline_threshold=400, max_file_bytes=1000)
-    assert engine._look_ahead(iter(huge), options)[1] is True
+    options = ScanOptions(inline_threshold=400, max_file_bytes=1000, workers=2)
+    assert engine._plan(iter(huge), options, POOL_ANALYSERS)[1] == 1
+    streamed = [(ref, (READ, STREAMED)) for ref, _ in _candidates(2, 10**9)]  # streamed to the end: all of it
+    assert engine.file_work(streamed[0], POOL_ANALYSERS, options) == 10**9
+    assert engine._plan(iter(streamed), options, POOL_ANALYSERS)[1] == 2
+    assert engine.file_work(_candidates(1, 10**9, HEADERS)[0], POOL_ANALYSERS, options) == 0
+
+
+def test_batches_close_at_a_file_count_or_an_amount_of_work() -> None:
+    options = ScanOptions()
+
+    def weigh(candidate: engine.Candidate) -> int:
+        return engine.file_work(candidate, POOL_ANALYSERS, options)
+
+    datasets = list(engine._batched(iter(_candidates(30, 10 * MB, STREAMED)), weigh))
+    assert [len(batch) for batch in datasets] == [2] * 15  # spread over the workers, not all to the first
+    small = list(engine._batched(iter(_candidates(130, 100)), weigh))
+    assert [len(batch) for batch in small] == [engine.BATCH_MAX_FILES, engine.BATCH_MAX_FILES, 2]
+    headers = list(engine._batched(iter(_candidates(70, 10**9, HEADERS)), weigh))
+    assert [len(batch) for batch in headers] == [engine.BATCH_MAX_FILES, 6]
+
+
+def test_model_and_pii_analysers_say_which_files_they_stream_to_the_end(tmp_path: Path) -> None:
+    from aispm.checks.modelfiles.analyser import ModelSecurityAnalyser
+    from aispm.checks.pii.analyser import PiiAnalyser
+
+    def ref(name: str) -> FileRef:
+        return FileRef(str(tmp_path), tmp_path / name, name, 10**9)
+
+    models = ModelSecurityAnalyser()
+    assert models.streams_whole(ref("model.safetensors"))  # hashed
+    assert not models.streams_whole(ref("site.zip")) and not models.streams_whole(ref("weights"))
+    unhashed = ModelSecurityAnalyser(ScanOptions(hash_models=False))
+    assert not unhashed.streams_whole(ref("model.safetensors")) and unhashed.streams_whole(ref("clf.pkl"))
+    assert PiiAnalyser().streams_whole(ref("train.jsonl"))
+    assert not PiiAnalyser(ScanOptions(sample_rows=100)).streams_whole(ref("train.jsonl"))

@@ -37,6 +37,11 @@ class Analyser(ABC):
     def wants(self, ref: FileRef) -> bool:
         """Cheap test on the file's name and path; nothing has been read yet."""
 
+    def streams_whole(self, ref: FileRef) -> bool:
+        """Whether this analyser reads ``ref`` to its end through ``FileContent.open()`` (a dataset scanned for
+        personal data, a model file hashed): the engine counts those bytes as work when it decides on a pool."""
+        return False
+
     @abstractmethod
     def analyse(self, file: FileContent) -> Iterable[Record]:
         """Yield what this file shows.  Raise :class:`AnalysisError` for a clear per-file error message."""

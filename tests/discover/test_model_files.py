@@ -22,7 +22,7 @@ from aispm.discover.model_files import HuggingFaceModelDirAnalyser, wants_model_
 from aispm.engine import scan
 from aispm.files.content import FileContent
 from aispm.files.walk import FileRef
-from aispm.model import Asset, AssetKind, Relation, RelationKind, asset_id
+from aispm.model import Asset, AssetKind, Finding, Relation, RelationKind, asset_id
 from aispm.options import ScanOptions
 
 Tree = Callable[[dict[str, str | bytes]], Path]
@@ -69,9 +69,9 @@ def onnx_bytes() -> bytes:
     return b"\x08\x08\x12\x07pytorch\x1a\x052.3.0\x3a\x03\x0a\x01x"
 
 
-def tar_gz(members: dict[str, bytes]) -> bytes:
+def tar_gz(members: dict[str, bytes], mode: str = "w:gz") -> bytes:
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+    with tarfile.open(fileobj=buffer, mode=mode) as archive:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -158,20 +158,42 @@ DECOYS: list[tuple[str, bytes | str]] = [
     ("proto/descriptor.pb", b"\x0a\x12\x0a\x09foo.proto\x12\x05acme."),
     ("model.bin", zip_bytes({"readme.txt": b"not a checkpoint"})),
     ("model.tar.gz", tar_gz({"code/inference.py": b"print(1)\n", "requirements.txt": b"torch\n"})),
-    ("model.onnx", b"\x08\x07" + FIRMWARE[:300]),
     ("cache.pkl.gz", gzip.compress(b"just,a,csv\n1,2,3\n")),
-    ("model.safetensors", "placeholder: download the weights from the hub\n"),
+    ("site/assets.zip", zip_bytes({"index.html": b"<html></html>", "style.css": b"body {}"})),
+    ("dist/release.tgz", tar_gz({"install.sh": b"#!/bin/sh\necho installing\n"})),
+    ("dist/docs.tar", tar_gz({"docs/index.md": b"# Docs\n"}, mode="w")),
 ]
+"""Files that are no model: not even the security scan, which opened the archives, may report them."""
 
 
 @pytest.mark.parametrize(("relpath", "content"), DECOYS, ids=[d[0] for d in DECOYS])
 def test_look_alikes_are_not_model_files(make_tree: Tree, relpath: str, content: bytes | str) -> None:
     root = make_tree({relpath: content})
-    # The security scan may still report a container it opened (a zip, a gzip); the inventory must not identify it.
-    inventoried = [
-        r for r in run(ModelSecurityAnalyser(), root, relpath) if isinstance(r, Asset) and "framework" in r.properties
-    ]
-    assert inventoried == []
+    assert run(ModelSecurityAnalyser(), root, relpath) == []
+
+
+BROKEN_LOOK_ALIKES: list[tuple[str, bytes | str, str]] = [
+    ("model.onnx", b"\x08\x07" + FIRMWARE[:300], "onnx"),
+    ("model.safetensors", "placeholder: download the weights from the hub\n", "safetensors"),
+]
+
+
+@pytest.mark.parametrize(("relpath", "content", "fmt"), BROKEN_LOOK_ALIKES, ids=[d[0] for d in BROKEN_LOOK_ALIKES])
+def test_look_alikes_under_a_one_format_name_are_reported_unscanned_not_inventoried(
+    make_tree: Tree, relpath: str, content: bytes | str, fmt: str
+) -> None:
+    root = make_tree({relpath: content})
+    asset, finding = run(ModelSecurityAnalyser(), root, relpath)
+    data = (root / relpath).read_bytes()
+    assert isinstance(asset, Asset) and isinstance(finding, Finding)
+    assert asset.properties == {
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "format": fmt,
+        "security_scan": "incomplete",
+        "pickles": 0,
+    }
+    assert finding.rule_id == "AISPM-MODEL-003" and finding.asset_id == asset.id
 
 
 def test_wants_only_model_names(tmp_path: Path) -> None:
@@ -259,10 +281,13 @@ def test_a_small_model_file_is_opened_once_for_identification_and_scan(make_tree
     assert asset.properties["security_scan"] == "clean" and asset.properties["pickles"] == 1
 
 
-def test_a_pickle_outside_the_inventory_names_gets_the_security_verdict_only(make_tree: Tree) -> None:
-    root = make_tree({"weights": pickle.dumps(PLAIN, protocol=4)})
+def test_a_pickle_outside_the_inventory_names_gets_the_security_verdict_size_and_hash(make_tree: Tree) -> None:
+    data = pickle.dumps(PLAIN, protocol=4)
+    root = make_tree({"weights": data})
     asset = only_asset(run(ModelSecurityAnalyser(), root, "weights"))
-    assert asset.properties == {"format": "pickle", "security_scan": "clean", "pickles": 1}
+    sha256 = hashlib.sha256(data).hexdigest()
+    assert asset.properties == {"size": len(data), "sha256": sha256, "format": "pickle", "security_scan": "clean",
+                                "pickles": 1}  # fmt: skip
 
 
 def test_no_hash_option_is_respected(make_tree: Tree) -> None:
@@ -414,7 +439,7 @@ def test_scan_merges_directory_and_file_views(make_tree: Tree) -> None:
     (model,) = [a for a in result.assets if a.kind is AssetKind.MODEL]
     assert (model.id, "contains", merged.id) in {r.identity for r in result.relations}
     assert merged.id == asset_id(AssetKind.MODEL_FILE, f"model-file:{root}/m/model.safetensors")
-    assert not [e for e in result.errors if e.analyser in ("model-security", "huggingface-model-dirs")]
+    assert not [e for e in result.errors if e.analyser in ("model-files", "huggingface-model-dirs")]
 
 
 def test_links_out_of_the_root_are_not_followed_from_a_model_directory(make_tree: Tree, tmp_path: Path) -> None:
@@ -464,5 +489,5 @@ def test_a_zip_listed_by_the_scan_is_not_listed_again_for_identification(
     asset = only_asset(run(ModelSecurityAnalyser(), root, "model.pt"))
     assert asset.properties["format"] == "pytorch-zip" and asset.properties["member"] == "archive/data.pkl"
     # A zip the scan could not list is identified (and found malformed) on its own.
-    with pytest.raises(AssertionError, match="listed a second time"):
+    with pytest.raises(AnalysisError, match=r"cannot identify model file: AssertionError: .*listed a second time"):
         run(ModelSecurityAnalyser(), root, "broken.pt")

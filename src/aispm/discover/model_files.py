@@ -198,7 +198,7 @@ def inventory_properties(info: ModelFileInfo, size: int, sha256: str | None) -> 
     return properties
 
 
-def model_file_asset(ref: tuple[str, str], info: ModelFileInfo, size: int, sha256: str | None) -> Asset:
+def sibling_model_file_asset(ref: tuple[str, str], info: ModelFileInfo, size: int, sha256: str | None) -> Asset:
     """The ``model-file`` asset of a weight file seen from its model directory (``ref`` is (root, relpath)); the
     files themselves are inventoried by the models family's scan (:mod:`aispm.checks.modelfiles.analyser`)."""
     root, relpath = ref
@@ -438,7 +438,7 @@ def _directory_records(evidence: _DirectoryEvidence, weights: list[tuple[str, Mo
     )
     yield model
     for name, info, size in weights:
-        weight = model_file_asset((evidence.root, _join(evidence.dir_rel, name)), info, size, None)
+        weight = sibling_model_file_asset((evidence.root, _join(evidence.dir_rel, name)), info, size, None)
         yield weight
         yield Relation(model.id, RelationKind.CONTAINS, weight.id)
     datasets = properties.get("datasets")

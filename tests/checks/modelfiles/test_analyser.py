@@ -98,7 +98,7 @@ def test_malformed_and_incomplete_files_are_findings_not_errors(make_tree: Tree)
     assert ("AISPM-MODEL-003", "broken.pkl") in rules
     assert ("AISPM-MODEL-001", "broken.pkl") in rules  # the call before the bad opcode still counts
     assert ("AISPM-MODEL-003", "cut.pt") in rules
-    assert not [error for error in result.errors if error.analyser == "model-security"]
+    assert not [error for error in result.errors if error.analyser == "model-files"]
 
 
 def test_obfuscated_import_is_high(make_tree: Tree) -> None:
@@ -274,3 +274,21 @@ def test_malformed_saved_model_is_a_finding(make_tree: Tree) -> None:
     data = evil_saved_model()
     [finding] = model_findings(run(make_tree({"saved_model.pb": data[: len(data) // 2]})))
     assert finding.rule_id == "AISPM-MODEL-003" and "TensorFlow protobuf" in finding.message
+
+
+def test_an_identification_that_fails_keeps_the_security_findings(
+    make_tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_identification(*args: object) -> None:
+        raise ValueError("header reader bug")
+
+    monkeypatch.setattr("aispm.checks.modelfiles.analyser.identify_model_file", broken_identification)
+    root = make_tree({"evil.pkl": evil_reduce()})
+    result = run(root)
+    [finding] = model_findings(result)
+    assert finding.rule_id == "AISPM-MODEL-001" and finding.severity is Severity.CRITICAL
+    [asset] = [a for a in result.assets if a.kind is AssetKind.MODEL_FILE]
+    assert asset.properties["security_scan"] == "dangerous" and asset.properties["size"] == len(evil_reduce())
+    assert [(e.path, e.message) for e in result.errors] == [
+        ("evil.pkl", "cannot identify model file: ValueError: header reader bug")
+    ]

@@ -16,7 +16,15 @@ from aispm.engine import scan
 from aispm.model import ScanResult, Severity
 from aispm.options import ScanOptions
 
-from .builders import benign_sklearn_pickle, torch_data_pkl, torch_zip
+from .builders import (
+    benign_sklearn_pickle,
+    nemo_archive,
+    skops_estimator,
+    skops_file,
+    torch_data_pkl,
+    torch_zip,
+    zip_bytes,
+)
 
 Tree = Callable[[dict[str, str | bytes]], Path]
 
@@ -99,3 +107,34 @@ def test_compare_during_the_estate_phase_takes_assets_and_roots(make_tree: Tree)
     baseline = {"m/gone.pkl": {"sha256": "0" * 64, "size": 3, "format": "pickle"}} | record_model_hashes(result)
     [gone] = compare(baseline, list(result.assets), [str(root)])
     assert gone.rule_id == "AISPM-MODEL-017" and gone.location.root == str(root)
+
+
+def _same_size_swap(data: bytes) -> bytes:
+    """The same bytes with one byte changed: a swap that a size comparison cannot see."""
+    index = len(data) // 2
+    return data[:index] + bytes([data[index] ^ 0x01]) + data[index + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("relpath", "content"),
+    [
+        ("m/weights", benign_sklearn_pickle()),  # an extensionless pickle: a model by its bytes, not its name
+        ("m/clf.skops", skops_file(skops_estimator())),
+        ("m/asr.nemo", nemo_archive()),
+        ("m/bundle.zip", zip_bytes({"model/clf.pkl": benign_sklearn_pickle()})),
+    ],
+)
+def test_model_files_not_named_as_models_are_hashed_and_a_same_size_swap_is_seen(
+    make_tree: Tree, relpath: str, content: bytes
+) -> None:
+    root = make_tree({relpath: content})
+    baseline = record_model_hashes(run(root))
+    assert baseline[relpath]["size"] == len(content) and len(str(baseline[relpath]["sha256"])) == 64
+    swapped = _same_size_swap(content)
+    (root / relpath).write_bytes(swapped)
+    [finding] = compare(baseline, run(root))
+    assert finding.rule_id == "AISPM-MODEL-015" and finding.properties["compared"] == "sha256"
+    assert record_model_hashes(run(root, hash_models=False))[relpath] == {
+        "size": len(swapped),
+        "format": baseline[relpath]["format"],
+    }

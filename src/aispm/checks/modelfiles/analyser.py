@@ -1,4 +1,4 @@
-"""The ``model-security`` analyser: unsafe serialised models, found statically, as findings on the model file.
+"""The ``model-files`` analyser: every model file as one asset, and its unsafe content, found statically.
 
 Each candidate file is identified by its bytes and every pickle in it is walked (:mod:`.archives`,
 :mod:`.pickle_scan`); each imported global is judged (:mod:`.globals_policy`).  Dangerous globals are one
@@ -9,7 +9,9 @@ inside archives point at the archive file and name the member in the message and
 The same analyser is the inventory of model files (format, framework, size, sha256, header facts, from
 :mod:`aispm.discover.model_files`): identifying a file and scanning it share one open, one read of a small file and
 one asset, where two analysers would each open the file, sniff it and list a zip's members, and the engine would
-then merge two sightings of the same asset.
+then merge two sightings of the same asset.  A file is a model-file asset when the inventory identifies it or the
+scan finds a model format, pickles or issues in it (a zip of web assets is not one); every such asset has its size
+and, unless ``--no-hash``, its sha256, which tamper detection compares.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from aispm.discover.model_files import (
     wants_model_file,
 )
 from aispm.files.content import FileContent
-from aispm.files.magic import extension_of
+from aispm.files.magic import WRAPPERS, extension_of
 from aispm.files.walk import FileRef
 from aispm.model import Asset, AssetKind, Finding, JSONValue, Location, Severity, asset_id
 from aispm.rules import get_rule
@@ -72,6 +74,8 @@ _PLAIN_NAMES = frozenset(
      "codeowners", "procfile", "gemfile", "rakefile", "jenkinsfile", "vagrantfile", "brewfile", "containerfile"}
 )  # fmt: skip
 MAX_LISTED = 10
+WHOLE_PICKLE_EXTENSIONS = frozenset({".pkl", ".pickle", ".joblib"})
+"""Names of files that are one pickle, walked opcode by opcode to the end."""
 _OBFUSCATION_KINDS = {
     "unresolved": "imports a global whose name is computed at load time, which hides what it runs",
     "tampering": "modifies an imported module or class through BUILD",
@@ -93,38 +97,94 @@ class ModelSecurityAnalyser(Analyser):
     """Dangerous and unknown code in pickles, however they are packed, and files that cannot be fully analysed;
     with the inventory facts of every model file."""
 
-    name = "model-security"
+    name = "model-files"
     family = "models"
     reads_content = False
 
     def wants(self, ref: FileRef) -> bool:
         return wants_model_security(ref)
 
+    def streams_whole(self, ref: FileRef) -> bool:
+        """Named model files are hashed to their end, and bare pickles walked to it; other candidates (a zip whose
+        members are listed, a safetensors header) cost a few reads, however large the file."""
+        if not wants_model_file(ref):
+            return False
+        return self.options.hash_models or extension_of(ref.name_lower) in WHOLE_PICKLE_EXTENSIONS
+
     def analyse(self, file: FileContent) -> Iterable[Record]:
         ref = file.ref
         info: ModelFileInfo | None = None
         sha256: str | None = None
+        problems: list[str] = []
         try:
             with _open(file) as handle:
                 # The scan first: an identification that fails must not cost the security verdict.
                 report = scan_model_file(handle, ref.name, ref.size, DEFAULT_SCAN_LIMITS)
+                identified = False
                 if wants_model_file(ref):
-                    handle.seek(0)
-                    zip_names = report.zip_names if report is not None else None
-                    head_format = report.head_format if report is not None else None
-                    info = identify_model_file(handle, ref.name, ref.size, zip_names, head_format)
-                    if info is not None and info.format != "git-lfs-pointer" and self.options.hash_models:
-                        sha256 = sha256_of(handle)
+                    info = _identify(handle, ref, report, problems)
+                    identified = info is not None or bool(problems)  # a file that could not be identified may be one
+                if not (identified or is_model_report(report)):
+                    report = None  # an archive of something else: not a model file
+                hashable = report is not None or (info is not None and info.format != "git-lfs-pointer")
+                if hashable and self.options.hash_models:
+                    sha256 = _hash(handle, problems)
         except OSError as exc:
             raise AnalysisError(f"cannot read model file: {exc.strerror or exc}") from None
-        if report is None:
-            if info is not None:
-                yield _asset(file, inventory_properties(info, ref.size, sha256))
-            return
-        findings = list(report_findings(report, file))
-        properties = inventory_properties(info, ref.size, sha256) if info is not None else {}
-        yield model_file_asset(report, file, findings, properties)
-        yield from findings
+        if report is not None:
+            findings = list(report_findings(report, file))
+            yield model_file_asset(report, file, findings, _inventory(info, ref.size, sha256))
+            yield from findings
+        elif info is not None:
+            yield _asset(file, inventory_properties(info, ref.size, sha256))
+        if problems:  # raised last: the records above are kept, and the file still shows an error
+            raise AnalysisError("; ".join(problems))
+
+
+CONTAINER_FORMATS = WRAPPERS | {"lzma"}
+"""What a scan reports of a bare archive or compressed file: a model file only if it holds pickles or issues."""
+
+
+def is_model_report(report: ModelScanReport | None) -> bool:
+    """Whether the scan alone makes the file a model file: a model format, pickles inside, or something to report;
+    a site's zip of assets or a release tarball of scripts is not one."""
+    if report is None:
+        return False
+    return report.format not in CONTAINER_FORMATS or bool(report.pickles) or bool(report.issues)
+
+
+def _identify(
+    handle: BinaryIO, ref: FileRef, report: ModelScanReport | None, problems: list[str]
+) -> ModelFileInfo | None:
+    """The inventory's identification; any failure becomes a problem, never a lost scan."""
+    try:
+        handle.seek(0)
+        zip_names = report.zip_names if report is not None else None
+        head_format = report.head_format if report is not None else None
+        return identify_model_file(handle, ref.name, ref.size, zip_names, head_format)
+    except OSError as exc:
+        problems.append(f"cannot identify model file: {exc.strerror or exc}")
+    except Exception as exc:  # a bug in a header reader must not cost the findings of the scan
+        problems.append(f"cannot identify model file: {type(exc).__name__}: {exc}")
+    return None
+
+
+def _hash(handle: BinaryIO, problems: list[str]) -> str | None:
+    try:
+        return sha256_of(handle)
+    except OSError as exc:
+        problems.append(f"cannot hash model file: {exc.strerror or exc}")
+        return None
+
+
+def _inventory(info: ModelFileInfo | None, size: int, sha256: str | None) -> dict[str, JSONValue]:
+    """Size and sha256 of every model file, identified by name or not: tamper detection compares both."""
+    if info is not None:
+        return inventory_properties(info, size, sha256)
+    properties: dict[str, JSONValue] = {"size": size}
+    if sha256 is not None:
+        properties["sha256"] = sha256
+    return properties
 
 
 SMALL_FILE_BYTES = 1024 * 1024

@@ -75,6 +75,9 @@ class PiiAnalyser(Analyser):
             return _in_data_directory(ref)
         return True  # discovery's dataset directories and cards, or the file's own kind, decide in analyse
 
+    def streams_whole(self, ref: FileRef) -> bool:
+        return self.options.sample_rows is None  # every row of every dataset file is read
+
     def analyse(self, file: FileContent) -> Iterable[Record]:
         ref = file.ref
         fmt = dataset_format(ref.name)
