@@ -32,3 +32,9 @@ def private_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     """No test writes to the user's real scan history: the default database lives in a temporary data dir."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
     monkeypatch.delenv("AISPM_DB", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compiled pattern databases go to a cache shared by this test session, never the user's cache directory."""
+    monkeypatch.setenv("AISPM_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "aispm-cache"))
