@@ -74,7 +74,9 @@ def cli() -> None:
 @click.option(
     "--scanners",
     metavar="LIST",
-    help=f"Comma-separated families to run: {', '.join(FAMILIES)}. Default: all.",
+    help=f"Comma-separated families to run: {', '.join(FAMILIES)}. Default: all. inventory: AI packages, providers, "
+    "models, agents, MCP servers, services; secrets: leaked AI keys (and git history); models: unsafe model files and "
+    "their hashes; data: datasets and the personal data in them; iac: misconfigured AI cloud and Kubernetes.",
 )
 @click.option(
     "--policy",
