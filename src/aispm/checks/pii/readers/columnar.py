@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from aispm.checks.pii.context import is_context_field
 from aispm.checks.pii.field_names import is_plain_identifier, safe_field_name
+from aispm.checks.pii.readers.decoding import read_up_to
 from aispm.checks.pii.records import (
     Batch,
     Cell,
@@ -446,18 +447,12 @@ def _declared_bytes(group: Any, columns: list[str]) -> int:
 
 
 def _read_up_to(stream: BinaryIO, size: int, progress: ReadProgress) -> bytes:
-    data = b""
     try:
-        while len(data) < size:
-            chunk = stream.read(size - len(data))
-            if not chunk:
-                break
-            data += chunk
+        return read_up_to(stream, size)
     except DatasetReadError as exc:
         raise _with_progress(exc, progress) from None
     except OSError as exc:
         raise DatasetReadError(f"cannot read: {_reason(exc)}", progress) from None
-    return data
 
 
 def _seekable(stream: BinaryIO, progress: ReadProgress) -> BinaryIO:

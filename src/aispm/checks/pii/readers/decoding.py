@@ -28,8 +28,8 @@ BOMS = (
 )
 
 
-def _read_head(stream: BinaryIO, size: int) -> bytes:
-    """Up to ``size`` first bytes (a stream may hand over less per read)."""
+def read_up_to(stream: BinaryIO, size: int) -> bytes:
+    """Up to ``size`` next bytes (a stream may hand over less per read); fewer only at the end of the stream."""
     parts: list[bytes] = []
     total = 0
     while total < size:
@@ -51,7 +51,7 @@ def encoding_of(head: bytes) -> tuple[str | None, int]:
 
 def utf8_stream(stream: BinaryIO) -> BinaryIO:
     """``stream`` as UTF-8 with ``\\n`` line ends, without a BOM (the stream itself when it already is one)."""
-    head = _read_head(stream, HEAD_BYTES)
+    head = read_up_to(stream, HEAD_BYTES)
     encoding, bom = encoding_of(head)
     decoder = None
     if encoding is not None and encoding != "utf-8":
