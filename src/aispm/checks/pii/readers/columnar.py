@@ -22,8 +22,8 @@ import datetime
 import functools
 import io
 import tempfile
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from aispm.checks.pii.context import is_context_field
 from aispm.checks.pii.field_names import is_plain_identifier, safe_field_name
@@ -61,6 +61,7 @@ MAX_ROW_GROUP_BYTES = 4 << 30
 ROLE_KEYS = ("role", "from", "speaker")
 """Keys of a chat message's speaker (OpenAI ``role``, ShareGPT ``from``): context for its sibling text."""
 
+_T = TypeVar("_T")
 _PARQUET_MAGIC = b"PAR1"
 _ARROW_FILE_MAGIC = b"ARROW1"
 _FEATHER_V1_MAGIC = b"FEA1"
@@ -77,21 +78,14 @@ def read_parquet(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -
 
 
 def _parquet_cells(source: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> Iterator[Batch]:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    try:
-        head = source.read(4)
-        source.seek(0)
-        if head != _PARQUET_MAGIC:
-            raise DatasetReadError(f"not a Parquet file ({_kind_of(head)})", progress)
-        parquet = pq.ParquetFile(source)
-    except DatasetReadError:
-        raise
-    except (pa.ArrowException, OSError, ValueError, EOFError, MemoryError) as exc:
-        raise DatasetReadError(
-            f"unreadable Parquet file (truncated or corrupt footer): {_reason(exc)}", progress
-        ) from None
+    unreadable = "unreadable Parquet file (truncated or corrupt footer)"
+    head = _guarded(lambda: source.read(4), progress, unreadable)
+    if head != _PARQUET_MAGIC:
+        raise DatasetReadError(f"not a Parquet file ({_kind_of(head)})", progress)
+    source.seek(0)
+    parquet = _guarded(lambda: pq.ParquetFile(source), progress, unreadable)
     rows = _Rows(parquet.schema_arrow, limits, progress)
     if not rows.columns:
         progress.warn("no text columns")
@@ -110,23 +104,16 @@ def _parquet_cells(source: BinaryIO, limits: ReadLimits, progress: ReadProgress)
         )
         batches = parquet.iter_batches(per_batch, row_groups=[group], columns=rows.columns, use_threads=False)
         while not rows.done:
+            failure = f"corrupt Parquet row group {group + 1} of {groups} after {progress.rows} rows"
             try:
-                batch = next(batches)
+                batch = _guarded(batches.__next__, progress, failure)
             except StopIteration:
                 break
-            except DatasetReadError as exc:
-                raise _with_progress(exc, progress) from None
-            except (pa.ArrowException, OSError, ValueError, EOFError, MemoryError) as exc:
-                raise DatasetReadError(
-                    f"corrupt Parquet row group {group + 1} of {groups} after {progress.rows} rows: {_reason(exc)}",
-                    progress,
-                ) from None
             yield from rows.cells(batch)
 
 
 def read_arrow(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> Iterator[Batch]:
     """Cells of the text columns of an Arrow IPC stream or file (Feather v2, Hugging Face ``.arrow``)."""
-    import pyarrow as pa
     import pyarrow.ipc
 
     head = _read_up_to(stream, 8, progress)
@@ -134,29 +121,20 @@ def read_arrow(stream: BinaryIO, limits: ReadLimits, progress: ReadProgress) -> 
         raise DatasetReadError("Feather v1 file: only Feather v2 (Arrow IPC) is read", progress)
     # The file format is "ARROW1", padding to 8 bytes, then the stream format: read on from there.
     source: BinaryIO = stream if head.startswith(_ARROW_FILE_MAGIC) else _Prefixed.wrap(head, stream)
-    try:
-        reader = pyarrow.ipc.open_stream(source)
-    except DatasetReadError as exc:
-        raise _with_progress(exc, progress) from None
-    except (pa.ArrowException, OSError, ValueError, EOFError, MemoryError) as exc:
-        raise DatasetReadError(
-            f"not an Arrow IPC file or stream ({_kind_of(head)}): {_reason(exc)}", progress
-        ) from None
+    reader = _guarded(
+        lambda: pyarrow.ipc.open_stream(source), progress, f"not an Arrow IPC file or stream ({_kind_of(head)})"
+    )
     rows = _Rows(reader.schema, limits, progress)
     if not rows.columns:
         progress.warn("no text columns")
         return
     while not rows.done:
         try:
-            batch = reader.read_next_batch()
+            batch = _guarded(
+                reader.read_next_batch, progress, f"Arrow data cut short or corrupt after {progress.rows} rows"
+            )
         except StopIteration:
             return
-        except DatasetReadError as exc:
-            raise _with_progress(exc, progress) from None
-        except (pa.ArrowException, OSError, ValueError, EOFError, MemoryError) as exc:
-            raise DatasetReadError(
-                f"Arrow data cut short or corrupt after {progress.rows} rows: {_reason(exc)}", progress
-            ) from None
         yield from rows.cells(batch.select(rows.columns))
 
 
@@ -444,6 +422,18 @@ def _declared_bytes(group: Any, columns: list[str]) -> int:
         if chunk.path_in_schema.split(".", 1)[0] in wanted:
             total += chunk.total_uncompressed_size
     return int(total)
+
+
+def _guarded(call: Callable[[], _T], progress: ReadProgress, failure: str) -> _T:
+    """``call()``, with a stream's own error kept as it is and pyarrow's or the OS's said as ``failure``."""
+    import pyarrow as pa
+
+    try:
+        return call()
+    except DatasetReadError as exc:
+        raise _with_progress(exc, progress) from None
+    except (pa.ArrowException, OSError, ValueError, EOFError, MemoryError) as exc:
+        raise DatasetReadError(f"{failure}: {_reason(exc)}", progress) from None
 
 
 def _read_up_to(stream: BinaryIO, size: int, progress: ReadProgress) -> bytes:
