@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from aispm.files.structured import load_plain_yaml
 
@@ -42,7 +42,7 @@ class EntityClass:
 @cache
 def entity_classes() -> dict[str, EntityClass]:
     """The table, by entity type value (``email``, ``payment-card`` ...)."""
-    text = (resources.files("aispm.checks.pii") / "classification.yaml").read_text("utf-8")
+    text = Path(__file__).with_name("classification.yaml").read_text("utf-8")
     table: dict[str, EntityClass] = {}
     for name, entry in (load_plain_yaml(text) or {}).items():
         level = str(entry["level"])

@@ -19,9 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-
-import yaml
+from pathlib import Path
 
 from aispm.checks.pii.context import FieldKind, field_kind, national_id_types
 from aispm.checks.pii.entities import Entity, EntityType, find_entities, redact
@@ -32,6 +30,7 @@ from aispm.checks.pii.phones import PHONE_REGIONS as PHONE_REGIONS
 from aispm.checks.pii.phones import PHONE_TRIGGER, phone_by_field, phone_inline
 from aispm.checks.pii.records import Cell
 from aispm.checks.pii.validators import is_valid_nino, is_valid_ssn
+from aispm.files.structured import load_plain_yaml
 
 OLDEST_BIRTH_YEAR = 1900
 MAX_NAME_WORDS = 4
@@ -49,7 +48,7 @@ class _NameWords:
 
 @lru_cache(maxsize=1)
 def _name_words() -> _NameWords:
-    data = yaml.safe_load(resources.files("aispm.checks.pii").joinpath("names.yaml").read_text(encoding="utf-8"))
+    data = load_plain_yaml(Path(__file__).with_name("names.yaml").read_text(encoding="utf-8"))
     return _NameWords(*(frozenset(str(data[key]).split()) for key in ("given", "not_name", "placeholder")))
 
 
