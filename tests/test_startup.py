@@ -63,3 +63,27 @@ def test_raising_a_model_rule_parses_no_rule_file_after_its_own() -> None:
     rules._file_rules.cache_clear()
     assert rules.get_rule("AISPM-MODEL-001").family == "models"
     assert rules._file_rules.cache_info().currsize == rules.RULE_FILES.index("modelfiles.yaml") + 1
+
+
+def test_a_models_scan_with_findings_imports_no_yaml_once_the_rules_are_cached(tmp_path: Path) -> None:
+    # A pickle that calls os.system (never unpickled): the rule catalogue is read for its finding.  The first run
+    # parses the rule files with PyYAML and caches the result; the second reads the cache and never imports yaml.
+    (tmp_path / "evil.pkl").write_bytes(b"\x80\x02cos\nsystem\nX\x0c\x00\x00\x00echo canary\x85R.")
+    cache = tmp_path / "cache"
+    argv = ["aispm", "scan", str(tmp_path / "evil.pkl"), "--scanners", "models", "-f", "json", "--no-store"]
+    argv += ["--no-progress", "--quiet", "--no-hash", "-o", str(tmp_path / "report.json")]
+    code = (
+        f"import os\nos.environ['AISPM_CACHE_DIR'] = {str(cache)!r}\nsys.argv = {argv!r}\n"
+        "from aispm.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 1, exc.code\n"
+    )
+    first = _modules_after(code)
+    rule_ids = [f["rule_id"] for f in json.loads((tmp_path / "report.json").read_text("utf-8"))["findings"]]
+    second = _modules_after(code)
+    assert "AISPM-MODEL-001" in rule_ids
+    assert json.loads((tmp_path / "report.json").read_text("utf-8"))["findings"][0]["rule_id"] in rule_ids
+    assert "yaml" in first and list((cache / "yaml").glob("*.json"))
+    assert _heavy(second) == []

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from aispm.files import hs_cache
+from aispm.files.cache import CACHE_ENV
 
 hyperscan = pytest.importorskip("hyperscan")
 
@@ -55,9 +56,8 @@ def _build(module: Any) -> Any:
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "cache"
-    monkeypatch.setenv(hs_cache.CACHE_ENV, str(directory))
-    return directory
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache" / "hyperscan"
 
 
 def test_compiled_once_then_loaded_with_the_same_answers(cache: Path) -> None:
@@ -98,7 +98,7 @@ def test_a_damaged_entry_is_recompiled_and_replaced(cache: Path, damage: str) ->
 def test_an_unwritable_cache_only_costs_the_compile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("x")
-    monkeypatch.setenv(hs_cache.CACHE_ENV, str(blocker / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(blocker / "cache"))
     module = CountingHyperscan()
     assert _matches(_build(module), b"bar qux") == [1]
     assert _matches(_build(module), b"bar qux") == [1]

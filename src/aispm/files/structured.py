@@ -56,8 +56,15 @@ def load_plain_yaml(text: str) -> Any:
     """A single YAML document as plain Python data (safe constructors only, libyaml when available).
 
     For trusted data files shipped with aispm and for user policy files, where line numbers are not needed.
-    Raises ``StructuredError`` for invalid YAML.
+    Raises ``StructuredError`` for invalid YAML.  The parse of a text seen before comes from aispm's cache, so a
+    run that reads only known catalogues (the rules, the AI package lists) never imports PyYAML.
     """
+    from aispm.files.cache import parsed_text
+
+    return parsed_text("yaml", text, _parse_plain_yaml)
+
+
+def _parse_plain_yaml(text: str) -> Any:
     from aispm.files import yaml_lines
 
     return yaml_lines.load_plain(text)

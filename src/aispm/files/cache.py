@@ -1,0 +1,106 @@
+"""aispm's cache directory: work that is the same on every run (compiled pattern databases, parsed data files)
+kept between runs, so that a scan does not pay for it again.
+
+Entries are best effort and self-checking.  Each one is a magic line, the sha256 of its body and the body; a
+missing, unreadable, foreign or damaged entry reads as "absent" (the caller recomputes), and a directory that
+cannot be written means "do not cache".  Writes are atomic: a concurrent reader sees the old entry or the new one.
+The directory is ``AISPM_CACHE_DIR`` when set, else the user's cache directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+CACHE_ENV = "AISPM_CACHE_DIR"
+_DIGEST = 64  # hex characters of a sha256
+
+
+def cache_dir(kind: str) -> Path:
+    """The folder for one kind of entry (``hyperscan``, ``yaml`` ...)."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured) / kind
+    if sys.platform.startswith("linux"):
+        # The XDG rule that platformdirs applies on Linux, without importing it (5 ms of every run's start-up).
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+        return base / "aispm" / kind
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("aispm")) / kind
+
+
+def read_entry(path: Path, magic: bytes) -> bytes | None:
+    """The body of a sound entry, or ``None``."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if not raw.startswith(magic):
+        return None
+    body = raw[len(magic) + _DIGEST :]
+    if raw[len(magic) : len(magic) + _DIGEST] != hashlib.sha256(body).hexdigest().encode():
+        return None
+    return body
+
+
+def write_entry(path: Path, magic: bytes, body: bytes) -> None:
+    """Write an entry atomically; any OS error (read-only home, full disk) only means it is not cached."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(magic + hashlib.sha256(body).hexdigest().encode() + body)
+            Path(temporary).replace(path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return
+
+
+_JSON_MAGIC = b"aispm-json1\n"
+
+
+def parsed_text(kind: str, text: str, parse: Callable[[str], Any]) -> Any:
+    """``parse(text)``, or the value a previous run stored for the same text and kind.
+
+    The value is kept as JSON, and only when JSON gives it back exactly (YAML dates, non-string keys or NaN are
+    parsed every time), so a cached value is always equal to a fresh parse.
+    """
+    import orjson
+
+    key = hashlib.sha256(kind.encode() + b"\0" + text.encode("utf-8", "surrogatepass")).hexdigest()
+    path = cache_dir(kind) / f"{key}.json"
+    body = read_entry(path, _JSON_MAGIC)
+    if body is not None:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass  # an entry of another version that happens to hash right: parse again and replace it
+    value = parse(text)
+    try:
+        encoded = orjson.dumps(value)
+    except TypeError:  # not JSON (a date, a set): nothing to cache
+        return value
+    if _same(orjson.loads(encoded), value):
+        write_entry(path, _JSON_MAGIC, encoded)
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same types all the way down (``1 == 1.0 == True`` is not enough)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[key], b[key]) for key in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
