@@ -6,10 +6,10 @@ import datetime as dt
 import json
 import random
 import string
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from aispm.baseline import (
     BASELINE_LAYER,

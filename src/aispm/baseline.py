@@ -18,8 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from aispm.model import Finding, JSONValue, Suppression, stable_hash
 
@@ -40,8 +42,7 @@ def portable_fingerprint(finding: Finding) -> str:
     return stable_hash("baseline", finding.rule_id, finding.location.path, finding.identity or finding.asset_id or "")
 
 
-@dataclass(frozen=True, slots=True)
-class BaselineEntry:
+class BaselineEntry(Struct, frozen=True):
     fingerprint: str
     portable: str
     rule_id: str
@@ -65,8 +66,7 @@ class BaselineEntry:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Baseline:
+class Baseline(Struct, frozen=True):
     entries: tuple[BaselineEntry, ...] = ()
     created_at: str = ""
     source: str = ""

@@ -21,9 +21,11 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from aispm import __version__
 from aispm.analyser import Analyser, AnalysisError, Record
@@ -56,8 +58,7 @@ ProgressCallback = Callable[[int, int], None]
 INLINE_IGNORE = "aispm: ignore"
 
 
-@dataclass(slots=True)
-class FileOutcome:
+class FileOutcome(Struct):
     records: list[Record] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
 
@@ -150,8 +151,7 @@ def _better_version(current: str | None, candidate: str | None) -> str | None:
     return current
 
 
-@dataclass(slots=True)
-class _AssetSightings:
+class _AssetSightings(Struct):
     """Everything seen of one asset so far; merged in O(1) per sighting and frozen once at the end."""
 
     first: Asset
@@ -189,12 +189,11 @@ class _AssetSightings:
             properties[key] = list(values.values())
         if len(self.versions) > 1:
             properties["versions"] = sorted(self.versions)
-        first = self.first  # built directly: dataclasses.replace introspects the fields on every call
+        first = self.first
         return Asset(first.kind, first.name, first.key, self.version, tuple(sorted(self.locations)), properties)
 
 
-@dataclass(slots=True)
-class _Merger:
+class _Merger(Struct):
     """Folds per-file records into one estate: the same asset seen twice is one asset."""
 
     sightings: dict[str, _AssetSightings] = field(default_factory=dict)
@@ -284,8 +283,7 @@ def _scan_git_history(files: Sequence[FileRef], options: ScanOptions) -> History
     return HistoryOutcome(history.records, history.errors, history.stats)
 
 
-@dataclass(slots=True)
-class HistoryOutcome:
+class HistoryOutcome(Struct):
     records: list[Record]
     errors: list[ScanError]
     stats: dict[str, JSONValue]
@@ -301,8 +299,7 @@ class HistoryOutcome:
                 merger.add_finding(record)
 
 
-@dataclass(slots=True)
-class _Walk:
+class _Walk(Struct):
     """The walk of every root, consumed lazily so that analysis starts while the tree is still being listed."""
 
     roots: Sequence[str]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from msgspec import Struct, field
 
 JSONValue = Any
 """A value that serialises to JSON (str, int, float, bool, None, lists and dicts of those)."""
@@ -81,8 +82,7 @@ class RelationKind(StrEnum):
     CONTAINS = "contains"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Location:
+class Location(Struct, frozen=True, order=True):
     """Where evidence is: a file and line range under a scan root, a cloud resource id, or a URL.
 
     ``path`` is POSIX-style and relative to ``root`` (the scan root as the user gave it), so reports can point
@@ -144,8 +144,7 @@ def asset_id(kind: AssetKind, key: str) -> str:
     return stable_hash("asset", kind, key.lower())
 
 
-@dataclass(frozen=True, slots=True)
-class Asset:
+class Asset(Struct, frozen=True):
     """Something AI that exists.
 
     ``key`` is the asset's identity within its kind (``pypi:openai``, ``huggingface:meta-llama/Llama-3.1-8B``,
@@ -186,8 +185,7 @@ class Asset:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Relation:
+class Relation(Struct, frozen=True):
     """A typed edge between two assets, by id."""
 
     source: str
@@ -216,8 +214,7 @@ class Relation:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Suppression:
+class Suppression(Struct, frozen=True):
     """Why a finding is not counted: which layer suppressed it, and the reason given."""
 
     layer: str  # "inline", "policy-fingerprint", "policy-path", "baseline", ...
@@ -228,8 +225,7 @@ class Suppression:
         return {"layer": self.layer, "reason": self.reason, "expires": self.expires}
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Struct, frozen=True):
     """Something wrong, with the evidence (always redacted), why it matters and how to fix it.
 
     ``identity`` is an optional extra discriminator chosen by the detector (for a secret, a hash of the secret;
@@ -302,8 +298,7 @@ class Finding:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Resource:
+class Resource(Struct, frozen=True):
     """A cloud or infrastructure resource in one normalised form, whatever source it was read from."""
 
     type: str
@@ -317,8 +312,7 @@ class Resource:
         return stable_hash("resource", self.type, self.location.identity, self.name)
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class ScanError:
+class ScanError(Struct, frozen=True, order=True):
     """A file (or other input) that could not be fully analysed, and why, in words a user can act on."""
 
     path: str
@@ -339,8 +333,7 @@ class ScanError:
 SCHEMA_VERSION = "1"
 
 
-@dataclass(frozen=True, slots=True)
-class ScanResult:
+class ScanResult(Struct, frozen=True):
     """Everything one scan learned, in a deterministic order."""
 
     roots: tuple[str, ...]

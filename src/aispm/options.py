@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 FAMILIES = ("inventory", "secrets", "models", "data", "iac")
 """Scanner families, as ``--scanners`` names them (Trivy-style)."""
@@ -10,8 +10,7 @@ FAMILIES = ("inventory", "secrets", "models", "data", "iac")
 DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class ScanOptions:
+class ScanOptions(Struct, frozen=True):
     scanners: frozenset[str] = field(default_factory=lambda: frozenset(FAMILIES))
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     """Files larger than this are not read whole; analysers that stream (model files) still see them."""

@@ -29,8 +29,10 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from aispm.model import Asset, AssetKind, Finding, Severity, Suppression
 
@@ -49,8 +51,7 @@ class PolicyError(ValueError):
     """The policy file is invalid; the message says where and how to fix it."""
 
 
-@dataclass(frozen=True, slots=True)
-class SuppressionRule:
+class SuppressionRule(Struct, frozen=True):
     reason: str
     fingerprint: str | None = None
     path: str | None = None
@@ -70,8 +71,7 @@ class SuppressionRule:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(Struct, frozen=True):
     approved: Mapping[str, tuple[str, ...]] | None = None
     severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
     suppressions: tuple[SuppressionRule, ...] = ()

@@ -3,9 +3,8 @@ severity (one suppressed, one with redacted secret evidence, cloud-only ones), p
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from msgspec.structs import replace
 
 from aispm.model import (
     Asset,

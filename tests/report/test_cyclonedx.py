@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from functools import cache
 from typing import Any
 
 import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
+from msgspec.structs import replace
 
 from aispm.model import Asset, AssetKind, Location, Relation, RelationKind, ScanResult
 from aispm.report import cyclonedx, renderer

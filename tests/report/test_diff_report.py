@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import replace
 
+from msgspec.structs import replace
 from rich.console import Console
 
 from aispm.model import Asset, AssetKind, Finding, Location, ScanResult, Severity, Suppression

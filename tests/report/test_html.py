@@ -6,13 +6,13 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import replace
 from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from aispm.model import Asset, AssetKind, Finding, Location, ScanResult, Severity
 from aispm.report import html, renderer

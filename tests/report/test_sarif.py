@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import jsonschema
 import pytest
+from msgspec.structs import replace
 
 from aispm.model import Finding, Location, ScanResult, Severity, Suppression
 from aispm.report import renderer, sarif

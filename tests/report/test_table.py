@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from aispm.model import ScanResult, Suppression
 from aispm.report.table import MAX_SUPPRESSED_SHOWN, render

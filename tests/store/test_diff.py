@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from msgspec.structs import replace
 from store_samples import ROOT, finding, package, scan_result
 
 from aispm.model import Asset, AssetKind, Finding, Location, Severity

@@ -6,11 +6,11 @@ import json
 import socket
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from msgspec.structs import replace
 from postgres_server import PostgresServer
 from store_samples import (
     FULL_SECRET,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from msgspec import Struct, field
 
 from aispm.files.structured import load_plain_yaml
 
@@ -26,8 +27,7 @@ def normalise_package(ecosystem: str, name: str) -> str:
     return name.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class PackageInfo:
+class PackageInfo(Struct, frozen=True):
     ecosystem: str
     name: str
     category: str
@@ -36,8 +36,7 @@ class PackageInfo:
     """Top-level import names (Python) that mean this package is used."""
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderInfo:
+class ProviderInfo(Struct, frozen=True):
     id: str
     name: str
     hosts: tuple[str, ...] = ()
@@ -51,8 +50,7 @@ class ProviderInfo:
     """Full-match regular expressions of this provider's model ids."""
 
 
-@dataclass(frozen=True, slots=True)
-class ImageInfo:
+class ImageInfo(Struct, frozen=True):
     pattern: str
     """Image repository, matched exactly or as a suffix after a registry/namespace (``vllm/vllm-openai``)."""
     product: str
@@ -61,8 +59,7 @@ class ImageInfo:
     kind: str = "service"
 
 
-@dataclass(frozen=True, slots=True)
-class Catalogue:
+class Catalogue(Struct, frozen=True):
     packages: Mapping[tuple[str, str], PackageInfo]
     modules: Mapping[str, PackageInfo]
     providers: Mapping[str, ProviderInfo]

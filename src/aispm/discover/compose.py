@@ -8,8 +8,9 @@ to a host port; ``expose:`` and bare container ports are not published to a know
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from aispm.discover.container_images import ImageRef, parse_image, substitute_variables
 from aispm.files.structured import LineDict, LineList
@@ -18,8 +19,7 @@ MAX_RANGE = 64
 """A published range wider than this is recorded by its first port only (``1-65535`` is not 65535 endpoints)."""
 
 
-@dataclass(frozen=True, slots=True)
-class PublishedPort:
+class PublishedPort(Struct, frozen=True):
     host: str
     """The host address the port is bound to; ``0.0.0.0`` (all interfaces) when none is given."""
     port: int
@@ -28,8 +28,7 @@ class PublishedPort:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class ComposeService:
+class ComposeService(Struct, frozen=True):
     name: str
     image: ImageRef
     line: int

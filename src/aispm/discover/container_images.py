@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
+
+from msgspec import Struct
 
 from aispm.discover.catalogue import ImageInfo, load_catalogue
 
@@ -22,8 +23,7 @@ _VARIABLE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\
 MAX_REFERENCE_LENGTH = 512
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRef:
+class ImageRef(Struct, frozen=True):
     """One parsed image reference; ``path`` is lower case and has no registry (``vllm/vllm-openai``)."""
 
     reference: str
@@ -117,8 +117,7 @@ def parse_image(reference: str, known: Mapping[str, str] | None = None) -> Image
     return ImageRef(reference=expanded, registry=registry, path=path, tag=tag, digest=digest, unresolved=unresolved)
 
 
-@dataclass(frozen=True, slots=True)
-class _ImageIndex:
+class _ImageIndex(Struct, frozen=True):
     exact: Mapping[str, ImageInfo]
     namespaces: Mapping[str, ImageInfo]
 

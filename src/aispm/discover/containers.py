@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+
+from msgspec import Struct, field
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
 from aispm.discover.catalogue import ImageInfo, load_catalogue, normalise_package
@@ -79,8 +80,7 @@ def _looks_like_compose(text: str) -> bool:
     return "image:" in text and "apiVersion" not in text and _TOP_LEVEL_SERVICES.search(text) is not None
 
 
-@dataclass(slots=True)
-class _ServiceSighting:
+class _ServiceSighting(Struct):
     """One AI product running in one workload of one file, before it becomes an asset."""
 
     product: str

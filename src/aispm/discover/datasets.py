@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from msgspec import Struct, field
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
 from aispm.discover.model_files import MODEL_CARD_KEYS, hub_cache_id
@@ -192,8 +193,7 @@ def _excluded(dirs: Iterable[str]) -> bool:
     return any(name.lower() in EXCLUDED_DIRS for name in dirs)
 
 
-@dataclass(slots=True)
-class _Summary:
+class _Summary(Struct):
     formats: set[str] = field(default_factory=set)
     files: list[str] = field(default_factory=list)
     count: int = 0

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
 from functools import cache
 
+from msgspec import Struct
+from msgspec.structs import replace
 from packageurl import PackageURL
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
@@ -41,8 +42,7 @@ MAX_SIBLING_BYTES = 2 * 1024 * 1024
 """Largest manifest read beside a lockfile that cannot tell direct dependencies itself."""
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestFormat:
+class ManifestFormat(Struct, frozen=True):
     """How to read one kind of manifest or lockfile; ``label`` prefixes its error messages."""
 
     label: str

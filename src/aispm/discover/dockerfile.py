@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from aispm.discover.container_images import ImageRef, parse_image, substitute_variables
 
@@ -20,8 +21,7 @@ _HEREDOC = re.compile(r"<<-?\s*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _INSTRUCTION = re.compile(r"^\s*([A-Za-z]+)(?:\s+(.*))?$", re.S)
 
 
-@dataclass(frozen=True, slots=True)
-class Instruction:
+class Instruction(Struct, frozen=True):
     keyword: str
     """Upper case (``FROM``, ``RUN``)."""
     arguments: str
@@ -30,22 +30,19 @@ class Instruction:
     """1-based line where the instruction starts."""
 
 
-@dataclass(frozen=True, slots=True)
-class BaseImage:
+class BaseImage(Struct, frozen=True):
     image: ImageRef
     line: int
     stage: str | None
     """The ``AS`` name of the stage, when it has one."""
 
 
-@dataclass(frozen=True, slots=True)
-class RunCommand:
+class RunCommand(Struct, frozen=True):
     command: str
     line: int
 
 
-@dataclass(slots=True)
-class Dockerfile:
+class Dockerfile(Struct):
     base_images: list[BaseImage] = field(default_factory=list)
     runs: list[RunCommand] = field(default_factory=list)
     exposed_ports: dict[int, list[int]] = field(default_factory=dict)

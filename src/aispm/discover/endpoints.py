@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache
+
+from msgspec import Struct
 
 from aispm.analyser import Analyser, Record, file_location
 from aispm.discover.catalogue import load_catalogue
@@ -68,8 +69,7 @@ _TEMPLATE_LABEL = "x"
 _MAX_HOST_LENGTH = 253
 
 
-@dataclass(frozen=True, slots=True)
-class HostMatcher:
+class HostMatcher(Struct, frozen=True):
     """Everything needed to recognise catalogue hosts, built once per process."""
 
     tld_regex: re.Pattern[str]
@@ -214,8 +214,7 @@ def provider_of_host(host: str, matcher: HostMatcher) -> str | None:
     return matcher.wildcard_providers[match.lastgroup]
 
 
-@dataclass(frozen=True, slots=True)
-class EndpointHit:
+class EndpointHit(Struct, frozen=True):
     provider: str
     offset: int
     host: str = ""

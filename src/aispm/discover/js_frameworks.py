@@ -7,10 +7,11 @@ calls take a model id first; :mod:`aispm.discover.js_source` holds the logic.  A
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from msgspec import Struct
 
 from aispm.files.structured import load_plain_yaml
 
@@ -18,8 +19,7 @@ Export = tuple[str, str]
 """(npm package, exported name)."""
 
 
-@dataclass(frozen=True, slots=True)
-class JsKnowledge:
+class JsKnowledge(Struct, frozen=True):
     ai_scopes: frozenset[str]
     sdk_providers: Mapping[str, str]
     ai_sdk_provider_packages: frozenset[str]

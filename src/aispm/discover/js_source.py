@@ -24,12 +24,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from enum import Enum
 from urllib.parse import urljoin
 
 import tree_sitter_javascript
 import tree_sitter_typescript
+from msgspec import Struct, field
+from msgspec.structs import replace
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
@@ -320,22 +321,19 @@ class _Kind(Enum):
     CALL = "call"
 
 
-@dataclass(frozen=True, slots=True)
-class _Binding:
+class _Binding(Struct, frozen=True):
     package: str
     export: str
     """The imported name, or ``default`` / ``*`` / ``module`` (a CommonJS ``require`` of the whole module)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _ImportTarget:
+class _ImportTarget(Struct, frozen=True):
     package: str
     name: str
     rest: tuple[str, ...]
 
 
-@dataclass(slots=True)
-class _AiObject:
+class _AiObject(Struct):
     """A variable holding something AI: a client, an AI SDK provider, a model handle."""
 
     provider: str | None
@@ -343,8 +341,7 @@ class _AiObject:
     sdk_provider: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class _ModelRef:
+class _ModelRef(Struct, frozen=True):
     model_id: str
     provider: str
     """The model's own provider (part of its identity)."""
@@ -356,16 +353,14 @@ class _ModelRef:
     """True when the model comes from a nested call or a variable: that place emits the asset."""
 
 
-@dataclass(frozen=True, slots=True)
-class _EndpointRef:
+class _EndpointRef(Struct, frozen=True):
     url: Endpoint
     key: str
     line: int
     provider: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class _McpRef:
+class _McpRef(Struct, frozen=True):
     transport: str
     line: int
     name: str | None = None
@@ -375,8 +370,7 @@ class _McpRef:
     env: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
-class _Facts:
+class _Facts(Struct):
     kind: _Kind
     line: int
     provider: str | None = None

@@ -10,8 +10,9 @@ collected with their lines.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from aispm.discover.compose import PublishedPort
 from aispm.discover.container_images import ImageRef, parse_image
@@ -22,8 +23,7 @@ CONTAINER_KEYS = ("containers", "initContainers")
 MODEL_URI_KEYS = ("storageUri", "storageUris", "modelUri")
 
 
-@dataclass(frozen=True, slots=True)
-class CrdProduct:
+class CrdProduct(Struct, frozen=True):
     product: str
     category: str
 
@@ -51,8 +51,7 @@ CRD_PRODUCTS: Mapping[tuple[str, str], CrdProduct] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class K8sContainer:
+class K8sContainer(Struct, frozen=True):
     name: str
     image: ImageRef
     line: int
@@ -60,8 +59,7 @@ class K8sContainer:
     host_ports: tuple[PublishedPort, ...] = ()
 
 
-@dataclass(slots=True)
-class Workload:
+class Workload(Struct):
     kind: str
     api_group: str
     name: str
@@ -76,8 +74,7 @@ class Workload:
         return CRD_PRODUCTS.get((self.api_group, self.kind))
 
 
-@dataclass(frozen=True, slots=True)
-class ExposedService:
+class ExposedService(Struct, frozen=True):
     """A Service of type LoadBalancer or NodePort (or with external IPs): reachable from outside the cluster."""
 
     name: str

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from aispm.discover.container_images import parse_image
 from aispm.discover.redact import redact_url
@@ -47,8 +49,7 @@ _DOCKER_VALUE_OPTIONS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Launch:
+class Launch(Struct, frozen=True):
     """What a command line launches."""
 
     runner: str

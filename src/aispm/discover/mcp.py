@@ -14,12 +14,12 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
+from msgspec import Struct
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
 from aispm.discover.catalogue import normalise_package
@@ -54,8 +54,7 @@ _TRANSPORTS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class McpClient:
+class McpClient(Struct, frozen=True):
     id: str
     name: str
 
@@ -126,23 +125,22 @@ def client_of(ref: FileRef) -> McpClient | None:
 # --- reading the formats --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ServerEntry:
+class ServerEntry(Struct, frozen=True):
     name: str
     spec: Mapping[str, Any]
     line: int
 
 
-@dataclass(slots=True)
-class _JsonLines:
+class _JsonLines(Struct):
     """Finds lines in JSON/TOML text, whose parsers keep no positions, by searching forward from a cursor."""
 
     text: str
-    index: LineIndex = field(init=False)
+    index: LineIndex
     cursor: int = 0
 
-    def __post_init__(self) -> None:
-        self.index = LineIndex.of(self.text)
+    @classmethod
+    def of(cls, text: str) -> _JsonLines:
+        return cls(text, LineIndex.of(text))
 
     def advance_to(self, needle: str) -> int:
         """Move the cursor to the next ``needle`` and return its line (the cursor's line when not found)."""
@@ -207,7 +205,7 @@ def _json_entries(text: str, client: McpClient) -> list[ServerEntry]:
         data = load_json(text, allow_comments=True)
     except StructuredError as exc:
         raise AnalysisError(str(exc)) from None
-    lines = _JsonLines(strip_json_comments(text))  # same line numbers, and a commented-out server is not found
+    lines = _JsonLines.of(strip_json_comments(text))  # same line numbers, and a commented-out server is not found
     entries: list[ServerEntry] = []
     for key, table in _json_tables(data, client):
         if isinstance(table, Mapping):
@@ -267,8 +265,7 @@ def _toml_entries(text: str) -> list[ServerEntry]:
 # --- one server -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class McpServer:
+class McpServer(Struct, frozen=True):
     """A server entry made fit to store: what runs or is reached, never a credential."""
 
     name: str
@@ -384,8 +381,7 @@ def is_placeholder_server(server: McpServer) -> bool:
 # --- well-known packages and near misses ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _KnownMcp:
+class _KnownMcp(Struct, frozen=True):
     npm_scopes: frozenset[str]
     npm_packages: frozenset[str]
     pypi_packages: frozenset[str]

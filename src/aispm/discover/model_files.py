@@ -15,9 +15,10 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
+
+from msgspec import Struct, field
 
 from aispm.analyser import Analyser, AnalysisError, Record
 from aispm.files.content import FileContent
@@ -64,8 +65,7 @@ _MAX_SNIFFED_WEIGHTS = 256
 _HASH_CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class ModelFileInfo:
+class ModelFileInfo(Struct, frozen=True):
     """What a model file is, from its bytes."""
 
     format: str
@@ -230,8 +230,7 @@ def hub_cache_id(parts: tuple[str, ...], prefix: str) -> tuple[str, str, int] | 
     return None
 
 
-@dataclass(slots=True)
-class _DirectoryEvidence:
+class _DirectoryEvidence(Struct):
     root: str
     dir_rel: str
     config: dict[str, Any] | None = None

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from aispm.discover.catalogue import load_catalogue
 
@@ -147,8 +149,7 @@ _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 MAX_VALUE_LENGTH = 256
 
 
-@dataclass(frozen=True, slots=True)
-class ModelRef:
+class ModelRef(Struct, frozen=True):
     """A resolved model: provider id, the id as written, and whether a hosted API serves it.
 
     ``provider`` is the model's own (the catalogue's maker for a known id, ``huggingface`` for a Hub repository),
@@ -320,8 +321,7 @@ def classify_value(value: str, *, model_key: bool, ollama_hint: bool = False) ->
     return ModelRef("huggingface", repo, hosted=False) if repo else None
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(Struct, frozen=True):
     """A value with ``${VAR:-default}`` references replaced by their defaults."""
 
     text: str

@@ -15,9 +15,10 @@ import re
 import shlex
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
+
+from msgspec import Struct
 
 from aispm.analyser import Analyser, Record, file_location
 from aispm.discover.catalogue import load_catalogue
@@ -115,8 +116,7 @@ MAX_DEPTH = 100
 # -------------------------------------------------------------------------------------------------- commands
 
 
-@dataclass(frozen=True, slots=True)
-class CommandModel:
+class CommandModel(Struct, frozen=True):
     """A model a command fetches or serves, and the index of the word that names it."""
 
     ref: ModelRef

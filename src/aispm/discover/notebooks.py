@@ -14,8 +14,10 @@ import json
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
 from aispm.discover.catalogue import load_catalogue, normalise_package
@@ -40,8 +42,7 @@ SEARCH_SLACK = 4096
 """How far past the previous source line the next one is looked for in the file (indentation, separators)."""
 
 
-@dataclass(slots=True)
-class CodeCell:
+class CodeCell(Struct):
     """One code cell: its source lines and, for each, the 1-based line of the notebook file that holds it."""
 
     lines: list[str]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from aispm.discover.usage_values import words
 
@@ -80,8 +81,7 @@ BUILTIN_DATASET_LOADERS = frozenset(
 """``load_dataset("json", data_files=...)`` reads local files with a packaged builder: not a hub dataset."""
 
 
-@dataclass(frozen=True, slots=True)
-class AgentBuilder:
+class AgentBuilder(Struct, frozen=True):
     """A call that builds an agent: the module it comes from, the framework, and where its model and name are."""
 
     module: str

@@ -14,9 +14,10 @@ import ast
 import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from typing import TypeVar, cast
+
+from msgspec import Struct, field
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
 from aispm.discover.catalogue import Catalogue, PackageInfo, load_catalogue, normalise_package
@@ -76,8 +77,7 @@ MAX_RESOLUTIONS = 20_000
 # Catalogue indexes, built once per process
 
 
-@dataclass(frozen=True, slots=True)
-class _Indexes:
+class _Indexes(Struct, frozen=True):
     catalogue: Catalogue
     ai_modules: frozenset[str]
     """Every import path that means AI (catalogue ``modules`` and the detectors' own)."""
@@ -159,8 +159,7 @@ def _package_of(dotted: str) -> PackageInfo | None:
 # Per-file state
 
 
-@dataclass(slots=True)
-class _Pending:
+class _Pending(Struct):
     kind: AssetKind
     name: str
     key: str
@@ -169,8 +168,7 @@ class _Pending:
     properties: dict[str, JSONValue]
 
 
-@dataclass(slots=True)
-class Inventory:
+class Inventory(Struct):
     """What one file shows, one asset per key (repeat sightings add locations), plus relations."""
 
     ref: FileRef
@@ -223,8 +221,7 @@ class Inventory:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class _Client:
+class _Client(Struct, frozen=True):
     """Who a call talks to: a provider (by SDK or by URL host) or a custom endpoint."""
 
     provider: str | None

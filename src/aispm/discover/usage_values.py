@@ -9,8 +9,9 @@ look like a local path; URLs keep only scheme, host, port and path (no credentia
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from msgspec import Struct
 
 from aispm.discover.catalogue import load_catalogue
 from aispm.discover.endpoints import host_matcher, provider_of_host
@@ -80,8 +81,7 @@ def is_bare_hub_name(text: str) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ModelRef:
+class ModelRef(Struct, frozen=True):
     provider: str
     model_id: str
 
@@ -129,8 +129,7 @@ def classify_model(value: str, provider_hint: str | None = None, allow_hub: bool
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
+class Endpoint(Struct, frozen=True):
     """A URL an AI client is pointed at, with the parts that identify it (never credentials or the query; key-like
     path segments masked)."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,6 +51,8 @@ def read_entry(path: Path, magic: bytes) -> bytes | None:
 
 def write_entry(path: Path, magic: bytes, body: bytes) -> None:
     """Write an entry atomically; any OS error (read-only home, full disk) only means it is not cached."""
+    import tempfile  # only a run that fills the cache pays for it
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

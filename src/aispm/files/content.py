@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import codecs
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from typing import BinaryIO
+
+from msgspec import Struct, field
 
 from aispm.files.walk import FileRef
 
@@ -39,8 +40,7 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
         return data.decode("latin-1"), f"not valid UTF-8 (byte {exc.start}); read as Latin-1"
 
 
-@dataclass(slots=True)
-class FileContent:
+class FileContent(Struct):
     """A file and its bytes (``None`` when the file was too large to read whole, or when no one asked)."""
 
     ref: FileRef
@@ -81,8 +81,7 @@ class FileContent:
         return self.ref.path.open("rb")
 
 
-@dataclass(frozen=True, slots=True)
-class LineIndex:
+class LineIndex(Struct, frozen=True):
     """Maps character offsets in a text to 1-based line numbers in O(log n)."""
 
     starts: tuple[int, ...]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from aispm.files.structured import LineDict, load_yaml
 
@@ -14,8 +15,7 @@ MAX_FRONT_MATTER_BYTES = 256 * 1024
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$", re.S | re.M)
 
 
-@dataclass(frozen=True, slots=True)
-class FrontMatter:
+class FrontMatter(Struct, frozen=True):
     data: LineDict
     offset: int
     """Lines before the YAML text (the opening ``---``), to turn YAML lines into file lines."""

@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from aispm.model import ScanError
 
@@ -48,8 +49,7 @@ IGNORE_FILES = (".gitignore", ".aispmignore")
 IGNORE_FILES_SET = frozenset(IGNORE_FILES)
 
 
-@dataclass(frozen=True, slots=True)
-class FileRef:
+class FileRef(Struct, frozen=True):
     """A regular file found by the walk: where it is and how big, before anything is read."""
 
     root: str
@@ -79,15 +79,13 @@ class FileRef:
         return tuple(self.relpath.split("/"))
 
 
-@dataclass(slots=True)
-class WalkOptions:
+class WalkOptions(Struct):
     use_ignore_files: bool = True
     extra_skipped_dirs: frozenset[str] = frozenset()
     max_depth: int = 64
 
 
-@dataclass(slots=True)
-class _Dir:
+class _Dir(Struct):
     path: Path
     relpath: str
     depth: int

@@ -15,12 +15,12 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
+from msgspec import Struct, field
 
 from aispm import __version__
 from aispm.compliance import describe
@@ -52,8 +52,7 @@ LEADING_PROPERTIES = ("classification", "sensitive_data")
 """Shown first: a dataset's sensitivity level and the personal data found in it are what a reader looks for."""
 
 
-@dataclass(frozen=True, slots=True)
-class FindingView:
+class FindingView(Struct, frozen=True):
     finding: Finding
     where: str
     asset: Asset | None
@@ -62,8 +61,7 @@ class FindingView:
     plain_references: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class AssetRow:
+class AssetRow(Struct, frozen=True):
     asset: Asset
     details: tuple[tuple[str, str], ...]
     locations: tuple[str, ...]
@@ -71,15 +69,13 @@ class AssetRow:
     shadow: bool
 
 
-@dataclass(slots=True)
-class RepositoryView:
+class RepositoryView(Struct):
     asset: Asset
     by_kind: dict[str, list[str]] = field(default_factory=dict)
     findings: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class RelationRow:
+class RelationRow(Struct, frozen=True):
     source: str
     source_kind: str
     kind: str

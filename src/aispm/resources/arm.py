@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from aispm.files.structured import LineDict, StructuredError, find_line, load_json, load_yaml_documents
 from aispm.resources.kubernetes import last_line
@@ -274,8 +275,7 @@ def _index(value: Any, key: Any) -> Any:
 # --- templates ------------------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Supplied:
+class _Supplied(Struct):
     value: Any
     note: str
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from aispm.resources.parsed import NativeResource, Origin
 from aispm.resources.values import as_bool, is_open, is_reference, reference, unknown
@@ -25,8 +26,7 @@ class BicepError(ValueError):
     """A Bicep file that cannot be read; the message is fit for a per-file error."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(Struct, frozen=True):
     kind: str  # name, number, string, op, nl, end
     text: str
     line: int
@@ -134,8 +134,7 @@ class _Lexer:
         raise BicepError(f"invalid Bicep at line {line}: unterminated string")
 
 
-@dataclass(slots=True)
-class _Declaration:
+class _Declaration(Struct):
     kind: str
     name: str
     line: int
@@ -582,8 +581,7 @@ def _strip_version(type_text: str) -> str:
     return type_text.split("@", 1)[0]
 
 
-@dataclass(slots=True)
-class _Pending:
+class _Pending(Struct):
     symbol: str
     type: str
     line: int

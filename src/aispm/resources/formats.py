@@ -9,8 +9,9 @@ cost a substring search each.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from aispm.files.structured import StructuredError, load_yaml_documents
 from aispm.files.walk import FileRef
@@ -23,8 +24,7 @@ class FormatError(ValueError):
     """A file in a recognised format that cannot be read; the message is fit for a per-file error."""
 
 
-@dataclass(slots=True)
-class ParsedFile:
+class ParsedFile(Struct):
     format: str
     own: list[NativeResource] = field(default_factory=list)
     visible: list[NativeResource] = field(default_factory=list)

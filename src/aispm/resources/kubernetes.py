@@ -14,9 +14,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from aispm.discover.k8s_workloads import CRD_PRODUCTS, kubernetes_objects
 from aispm.files.structured import LineDict, LineList, StructuredError, load_yaml_documents
@@ -83,8 +84,7 @@ def last_line(value: Any) -> int | None:
     return last
 
 
-@dataclass(slots=True)
-class _Exposure:
+class _Exposure(Struct):
     kind: str  # Service type or "Ingress"
     name: str
     selector: dict[str, str]
@@ -98,8 +98,7 @@ Route = tuple[str, LineDict]
 """A Service or Ingress object and the relative path of the manifest that declares it."""
 
 
-@dataclass(slots=True)
-class _Pod:
+class _Pod(Struct):
     """Everything found under one object's spec."""
 
     containers: list[ContainerFacts] = field(default_factory=list)

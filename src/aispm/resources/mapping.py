@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from msgspec import Struct, field
 
 from aispm.files.structured import load_plain_yaml
 from aispm.model import Location, Resource
@@ -37,16 +38,14 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-@dataclass(frozen=True, slots=True)
-class PropertySpec:
+class PropertySpec(Struct, frozen=True):
     name: str
     paths: Mapping[str, tuple[str, ...]]
     """Format -> alternative dotted native paths (the first one present wins)."""
     convert: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class TypeMapping:
+class TypeMapping(Struct, frozen=True):
     type: str
     title: str
     ai: bool
@@ -56,14 +55,12 @@ class TypeMapping:
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Default:
+class Default(Struct, frozen=True):
     value: Any
     note: str
 
 
-@dataclass(slots=True, eq=False)
-class ResourceView:
+class ResourceView(Struct, eq=False):
     """A normalised resource with the provenance of each property, for the rules."""
 
     resource: Resource

@@ -8,20 +8,19 @@ records with the same provenance.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from msgspec import Struct, field
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+
+class Origin(Struct, frozen=True):
     """Where a value came from, in words, and the line that sets it (``None`` for defaults and derived values)."""
 
     text: str
     line: int | None = None
 
 
-@dataclass(slots=True)
-class NativeResource:
+class NativeResource(Struct):
     """One resource as declared: native type, evaluated properties, lines and provenance by property path.
 
     ``address`` identifies it within its file set (``aws_sagemaker_notebook_instance.nb``, a CloudFormation

@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from hcl2.api import loads as hcl2_loads
 from lark.exceptions import LarkError, UnexpectedInput
+from msgspec import Struct, field
 
 from aispm.files.structured import LineDict, LineList, StructuredError, load_json, load_yaml_documents
 from aispm.resources.hcl_expr import evaluate_value
@@ -38,16 +38,14 @@ class TerraformError(ValueError):
     """A Terraform file that cannot be parsed; the message is fit for a per-file error."""
 
 
-@dataclass(slots=True)
-class _File:
+class _File(Struct):
     relpath: str
     """Path relative to the scan root (or the file name for siblings outside it)."""
     lines: list[str]
     is_json: bool
 
 
-@dataclass(slots=True)
-class _Block:
+class _Block(Struct):
     """A resource, variable or module body with the file it sits in and its line range."""
 
     body: Mapping[str, Any]
@@ -56,8 +54,7 @@ class _Block:
     end: int | None
 
 
-@dataclass(slots=True)
-class _Module:
+class _Module(Struct):
     """One directory of Terraform files."""
 
     directory: Path
@@ -321,8 +318,7 @@ def _find_attribute_line(lines: Sequence[str], key: str, start: int, end: int) -
     return None
 
 
-@dataclass(slots=True)
-class _Context:
+class _Context(Struct):
     """One instantiation of a module: the values its variables take and where they came from."""
 
     module: _Module

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from aispm.discover.catalogue import ImageInfo
 from aispm.discover.container_images import ImageRef, match_image, parse_image
@@ -92,8 +93,7 @@ def ray_dashboard_all_interfaces(command: str) -> bool:
     return _RAY_DASHBOARD_ALL.search(command) is not None
 
 
-@dataclass(slots=True)
-class ContainerFacts:
+class ContainerFacts(Struct):
     """What a container says about itself: image, product, ports, command and its risky settings."""
 
     name: str
@@ -130,8 +130,7 @@ def image_facts(reference: Any) -> tuple[ImageRef | None, ImageInfo | None]:
     return image, (match_image(image) if image is not None else None)
 
 
-@dataclass(slots=True)
-class WorkloadFacts:
+class WorkloadFacts(Struct):
     """A workload's properties in the normalised vocabulary of ``container.workload``, with origins."""
 
     properties: dict[str, Any] = field(default_factory=dict)

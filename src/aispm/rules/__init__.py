@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from msgspec import Struct
 
 from aispm.files.structured import load_plain_yaml
 from aispm.model import Finding, JSONValue, Location, Severity
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Struct, frozen=True):
     id: str
     title: str
     severity: Severity

@@ -17,11 +17,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, overload
 
+from msgspec import Struct
 from sqlalchemy import Engine, create_engine, event, insert, inspect, or_, select, update
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
@@ -57,8 +57,7 @@ class StoreError(Exception):
     """The history database cannot do what was asked; the message says why and what to do."""
 
 
-@dataclass(frozen=True, slots=True)
-class LifecycleEntry:
+class LifecycleEntry(Struct, frozen=True):
     """One finding fingerprint across scans (what a ticket tracks)."""
 
     fingerprint: str

@@ -7,13 +7,13 @@ is the *same* thing, whatever moved around it.  Lines are not compared: an edit 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from aispm.model import Asset, Finding, JSONValue, ScanResult, Severity
 
 
-@dataclass(frozen=True, slots=True)
-class ScanSummary:
+class ScanSummary(Struct, frozen=True):
     """One stored scan as ``aispm history`` lists it; ``findings`` counts unsuppressed findings only."""
 
     id: int
@@ -40,24 +40,21 @@ class ScanSummary:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class VersionChange:
+class VersionChange(Struct, frozen=True):
     """An asset present in both scans whose version moved (an upgrade, a downgrade, a pin)."""
 
     before: Asset
     after: Asset
 
 
-@dataclass(frozen=True, slots=True)
-class SeverityChange:
+class SeverityChange(Struct, frozen=True):
     """A finding still open whose severity changed (a policy override, a new rule version)."""
 
     before: Severity
     finding: Finding
 
 
-@dataclass(frozen=True, slots=True)
-class ScanDiff:
+class ScanDiff(Struct, frozen=True):
     """Assets new/gone/changed/unchanged and findings new/fixed/still open from ``before`` to ``after``."""
 
     before: ScanSummary

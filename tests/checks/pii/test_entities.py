@@ -148,7 +148,7 @@ def test_redaction_shapes() -> None:
 
 
 def test_entity_has_no_value_field() -> None:
-    assert set(Entity.__dataclass_fields__) == {"type", "start", "end", "redacted"}
+    assert set(Entity.__struct_fields__) == {"type", "start", "end", "redacted"}
 
 
 def test_empty_and_plain_text() -> None:

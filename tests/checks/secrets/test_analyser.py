@@ -3,11 +3,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
+from msgspec.structs import replace
 
 from aispm.checks.secrets.analyser import SecretsAnalyser, provider_asset, scan_text, severity_for
 from aispm.checks.secrets.pack import Confidence, load_pack

@@ -10,7 +10,8 @@ reported as a pass or a failure.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
 from aispm.checks.misconfig.catalogue import FAMILY, MisconfigRule, rules_by_type
@@ -27,8 +28,7 @@ from aispm.resources.resource_set import ResourceSet
 MAX_EVIDENCE = 6
 
 
-@dataclass(frozen=True, slots=True)
-class RuleResult:
+class RuleResult(Struct, frozen=True):
     """The verdict of one rule on one resource: ``True`` fails, ``False`` passes, ``None`` is unknown."""
 
     rule: MisconfigRule

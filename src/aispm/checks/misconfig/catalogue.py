@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from msgspec import Struct
 
 from aispm.checks.misconfig.conditions import validate_condition
 from aispm.files.structured import load_plain_yaml
@@ -27,8 +28,7 @@ FAMILY = "iac"
 _REQUIRED = ("id", "title", "severity", "resource_types", "condition", "rationale", "remediation")
 
 
-@dataclass(frozen=True, slots=True)
-class MisconfigRule:
+class MisconfigRule(Struct, frozen=True):
     id: str
     title: str
     severity: Severity

@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+
+from msgspec import Struct, field
 
 from aispm.resources.mapping import ResourceView
 from aispm.resources.parsed import Origin
@@ -97,8 +98,7 @@ def validate_condition(condition: Any, where: str, depth: int = 0) -> None:
             raise ConditionError(f"{where}: bad regular expression: {exc}") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
+class Observation(Struct, frozen=True):
     """A property value that a condition looked at, for the finding's evidence."""
 
     property: str
@@ -187,8 +187,7 @@ def _value_test(test: str, expected: Any, actual: Any) -> Verdict:
     return number > limit if test == "greater_than" else number < limit
 
 
-@dataclass(slots=True)
-class Evaluation:
+class Evaluation(Struct):
     """Evaluates conditions against resources of one set, keeping what it looked at."""
 
     resources: ResourceSet

@@ -19,8 +19,9 @@ import struct
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, cast
+
+from msgspec import Struct, field
 
 from aispm.checks.modelfiles.joblib_arrays import joblib_build_hook
 from aispm.checks.modelfiles.pickle_scan import (
@@ -90,8 +91,7 @@ _TORCH_STORAGE = re.compile(r"(?:[^/]+/)?data/\d+")
 _NPY_OBJECT = re.compile(r"""['"][|<>=]?O\d*['"]""")
 
 
-@dataclass(frozen=True, slots=True)
-class ScanLimits:
+class ScanLimits(Struct, frozen=True):
     max_depth: int = 4
     """Containers within containers (a zip in a tar in a gzip is depth 3)."""
     max_members: int = 10_000
@@ -107,8 +107,7 @@ class ScanLimits:
 DEFAULT_SCAN_LIMITS = ScanLimits()
 
 
-@dataclass(slots=True)
-class PickleMember:
+class PickleMember(Struct):
     """One pickle stream found in the file: where (``member``, '' for the file itself), in what format."""
 
     member: str
@@ -116,16 +115,14 @@ class PickleMember:
     scan: PickleScan
 
 
-@dataclass(frozen=True, slots=True)
-class ContainerIssue:
+class ContainerIssue(Struct, frozen=True):
     kind: str
     """``malformed`` (corrupt container), ``incomplete`` (a limit or unsupported encoding), ``bomb``."""
     message: str
     member: str = ""
 
 
-@dataclass(slots=True)
-class ModelScanReport:
+class ModelScanReport(Struct):
     format: str
     pickles: list[PickleMember] = field(default_factory=list)
     issues: list[ContainerIssue] = field(default_factory=list)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from aispm.checks.modelfiles.config_tree import iter_mappings, under_package
 from aispm.checks.modelfiles.globals_policy import Verdict, judge_global
@@ -27,16 +28,14 @@ MAX_CONFIG_BYTES = 64 * 1024 * 1024
 HYDRA_TARGET = "_target_"
 
 
-@dataclass(frozen=True, slots=True)
-class TargetIssue:
+class TargetIssue(Struct, frozen=True):
     kind: str
     """``config-dangerous`` (a denylisted callable), ``config-untrusted`` (code outside the trusted lists),
     ``malformed`` (the configuration cannot be read)."""
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class _TrustedTypes:
+class _TrustedTypes(Struct, frozen=True):
     skops: frozenset[str]
     skops_function_modules: tuple[str, ...]
     hydra_packages: tuple[str, ...]

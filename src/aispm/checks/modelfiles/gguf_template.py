@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from aispm.checks.modelfiles.streams import ByteSource
 
@@ -41,8 +42,7 @@ class GgufError(ValueError):
     """The metadata is malformed (bad type, absurd length)."""
 
 
-@dataclass(slots=True)
-class GgufTemplates:
+class GgufTemplates(Struct):
     templates: dict[str, str] = field(default_factory=dict)
     oversized: list[str] = field(default_factory=list)
 

@@ -1,7 +1,7 @@
 """Judging the globals a pickle imports: dangerous, safe (allowlisted) or unknown.
 
-The lists are data (``globals.jsonc`` beside this module: JSON with comments, which every models scan parses in
-well under a millisecond), read once per process.  Deny wins over allow, and anything that no allow entry names is
+The lists are data (``globals.jsonc`` beside this module: JSON with comments), read once per process and parsed
+once per machine.  Deny wins over allow, and anything that no allow entry names is
 *unknown*: a pickle can only be quiet by naming what legitimate model formats need, which is what keeps new gadgets
 from slipping through a denylist.
 """
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, lru_cache
 from pathlib import Path
 
+from msgspec import Struct
+
+from aispm.files.cache import parsed_text
 from aispm.files.structured import load_json
 
 
@@ -28,14 +30,12 @@ class Verdict(StrEnum):
         return {Verdict.SAFE: 0, Verdict.UNKNOWN: 1, Verdict.DANGEROUS: 2}[self]
 
 
-@dataclass(frozen=True, slots=True)
-class Judgement:
+class Judgement(Struct, frozen=True):
     verdict: Verdict
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class _NameRule:
+class _NameRule(Struct, frozen=True):
     """Names of one module key: every name (``*``) or a set of names."""
 
     every: bool
@@ -45,8 +45,7 @@ class _NameRule:
         return self.every or name in self.names
 
 
-@dataclass(frozen=True, slots=True)
-class GlobalsPolicy:
+class GlobalsPolicy(Struct, frozen=True):
     deny_modules: tuple[str, ...]
     deny: Mapping[str, _NameRule]
     allow: Mapping[str, _NameRule]
@@ -139,10 +138,14 @@ def parse_policy(data: Mapping[str, object]) -> GlobalsPolicy:
 
 @cache
 def default_policy() -> GlobalsPolicy:
-    """The shipped allow and deny lists (read once per process)."""
+    """The shipped allow and deny lists (read once per process, parsed once per machine: see ``files/cache.py``)."""
     text = Path(__file__).with_name("globals.jsonc").read_text("utf-8")
-    data: Mapping[str, object] = load_json(text, allow_comments=True)
+    data: Mapping[str, object] = parsed_text("jsonc", text, _load_jsonc)
     return parse_policy(data)
+
+
+def _load_jsonc(text: str) -> object:
+    return load_json(text, allow_comments=True)
 
 
 @lru_cache(maxsize=8192)

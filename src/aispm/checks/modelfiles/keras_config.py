@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from aispm.checks.modelfiles.config_tree import iter_mappings, under_package
 from aispm.checks.modelfiles.globals_policy import Verdict, judge_global
@@ -26,8 +27,7 @@ _H5_WINDOW = 16 * 1024 * 1024
 _H5_CONFIG_OPENINGS = (b'{"class_name": "', b'{"module": "keras')
 
 
-@dataclass(frozen=True, slots=True)
-class KerasIssue:
+class KerasIssue(Struct, frozen=True):
     kind: str
     """``lambda`` (a Lambda layer), ``dangerous`` (imports a denylisted callable), ``custom`` (code from a module
     outside Keras), ``malformed`` (config not readable)."""

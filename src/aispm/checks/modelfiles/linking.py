@@ -13,7 +13,8 @@ from __future__ import annotations
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from aispm.checks.modelfiles.loaders import LOADER_RULES
 from aispm.model import Asset, AssetKind, Finding, JSONValue, Severity

@@ -17,7 +17,9 @@ import ast
 import re
 import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
 from aispm.files.content import FileContent
@@ -58,8 +60,7 @@ _PATH_JOINERS = frozenset({"os.path.join", "posixpath.join", "ntpath.join", "pat
                            "pathlib.PosixPath"})  # fmt: skip
 
 
-@dataclass(slots=True)
-class LoaderCall:
+class LoaderCall(Struct):
     """One call that deserialises a model in a way that can run code."""
 
     rule_id: str

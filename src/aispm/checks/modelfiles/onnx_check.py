@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from aispm.checks.modelfiles.protobuf import ProtobufError, ProtoReader
 from aispm.checks.modelfiles.streams import ByteSource, LimitExceeded
@@ -39,8 +40,7 @@ OnnxError = ProtobufError
 """The protobuf is malformed (bad wire type, lengths that run past their message)."""
 
 
-@dataclass(slots=True)
-class OnnxFacts:
+class OnnxFacts(Struct):
     domains: set[str] = field(default_factory=set)
     external_locations: dict[str, str] = field(default_factory=dict)
     """External data location -> the first tensor that uses it."""

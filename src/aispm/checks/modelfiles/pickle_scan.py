@@ -19,16 +19,16 @@ import codecs
 import re
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from aispm.checks.modelfiles.streams import ByteSource, CorruptData, LimitExceeded, Truncated
 
 HIGHEST_PROTOCOL = 5
 
 
-@dataclass(frozen=True, slots=True)
-class PickleLimits:
+class PickleLimits(Struct, frozen=True):
     max_opcodes: int = 10_000_000
     max_memo: int = 1_000_000
     max_stack: int = 500_000
@@ -52,8 +52,7 @@ class Malformed(Exception):
     """The bytes are not a valid pickle at this point (``pickle.load`` would fail here too)."""
 
 
-@dataclass(frozen=True, slots=True)
-class GlobalRef:
+class GlobalRef(Struct, frozen=True):
     """A global the pickle imports (``module.name``), as a value on the simulated stack."""
 
     module: str
@@ -86,8 +85,7 @@ OPAQUE: Any = _Opaque()
 """Any value the walker does not model (floats, big strings, persistent objects ...)."""
 
 
-@dataclass(slots=True)
-class ImportedGlobal:
+class ImportedGlobal(Struct):
     module: str
     name: str
     opcode: str
@@ -100,8 +98,7 @@ class ImportedGlobal:
         return f"{self.module}.{self.name}"
 
 
-@dataclass(frozen=True, slots=True)
-class PickleIssue:
+class PickleIssue(Struct, frozen=True):
     kind: str
     """``malformed`` (not a valid pickle), ``incomplete`` (a limit stopped the walk), ``unresolved`` (an import
     whose name is computed), ``tampering`` (BUILD modifying an imported global), ``extension`` (copyreg code)."""
@@ -109,8 +106,7 @@ class PickleIssue:
     offset: int | None = None
 
 
-@dataclass(slots=True)
-class PickleScan:
+class PickleScan(Struct):
     """What one walk found: imported globals in order of first use, issues, and counts."""
 
     globals: dict[tuple[str, str], ImportedGlobal] = field(default_factory=dict)

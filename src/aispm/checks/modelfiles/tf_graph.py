@@ -13,9 +13,10 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from aispm.checks.modelfiles.protobuf import ProtoReader
 from aispm.checks.modelfiles.streams import ByteSource
@@ -29,8 +30,7 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _WINDOWS_ABSOLUTE = re.compile(r"[A-Za-z]:[\\/]")
 
 
-@dataclass(frozen=True, slots=True)
-class TfOpPolicy:
+class TfOpPolicy(Struct, frozen=True):
     code: frozenset[str]
     files: frozenset[str]
     network: frozenset[str]
@@ -56,8 +56,7 @@ def default_tf_policy() -> TfOpPolicy:
     return TfOpPolicy(ops("code"), ops("files"), ops("network"), ops("path_checked"), attributes)
 
 
-@dataclass(frozen=True, slots=True)
-class TfOpUse:
+class TfOpUse(Struct, frozen=True):
     """One node whose op reaches outside the graph."""
 
     category: str
@@ -69,8 +68,7 @@ class TfOpUse:
     paths: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
-class TfGraphFacts:
+class TfGraphFacts(Struct):
     ops: Counter[str] = field(default_factory=Counter)
     uses: list[TfOpUse] = field(default_factory=list)
     functions: int = 0
@@ -78,8 +76,7 @@ class TfGraphFacts:
     """Constant strings kept so far (bounded by ``MAX_CONSTANTS``)."""
 
 
-@dataclass(slots=True)
-class Node:
+class Node(Struct):
     name: str = ""
     op: str = ""
     inputs: list[str] = field(default_factory=list)
@@ -87,8 +84,7 @@ class Node:
     attributes: dict[str, list[str]] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
-class Scope:
+class Scope(Struct):
     """One graph or function body: its constant strings by node name, and the nodes worth judging."""
 
     function: str = ""

@@ -13,7 +13,8 @@ from __future__ import annotations
 import codecs
 import re
 import warnings
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from aispm.checks.modelfiles.streams import LimitExceeded
 from aispm.checks.modelfiles.tf_graph import (
@@ -48,8 +49,7 @@ class TextFormatError(ValueError):
     """The text is not valid protobuf text format."""
 
 
-@dataclass(slots=True)
-class _Attr:
+class _Attr(Struct):
     key: str = ""
     texts: list[str] = field(default_factory=list)
     tensor_texts: list[str] = field(default_factory=list)

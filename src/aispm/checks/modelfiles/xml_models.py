@@ -13,8 +13,9 @@ import hashlib
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import BinaryIO
+
+from msgspec import Struct
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
 from aispm.discover.model_files import model_file_key
@@ -35,8 +36,7 @@ _ROOT_HINT = re.compile(rb"<(?:[\w.-]+:)?(PMML|net|opencv_storage)[\s>/]")
 _PROLOG_HINT = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
 
 
-@dataclass(frozen=True, slots=True)
-class XmlProlog:
+class XmlProlog(Struct, frozen=True):
     """What the prolog of an XML document holds: its root element, a DOCTYPE and the first entity declared."""
 
     root: str | None

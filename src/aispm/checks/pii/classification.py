@@ -9,9 +9,10 @@ corpus ``restricted``.  Entity types missing from the table are national identif
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from msgspec import Struct
 
 from aispm.files.structured import load_plain_yaml
 
@@ -25,8 +26,7 @@ NATIONAL_ID_RULE = "AISPM-PII-NATIONAL-ID"
 INCOMPLETE_RULE = "AISPM-PII-INCOMPLETE"
 
 
-@dataclass(frozen=True, slots=True)
-class EntityClass:
+class EntityClass(Struct, frozen=True):
     """What aispm does with one entity type: the rule of its findings, its sensitivity level, its display label."""
 
     rule_id: str

@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from msgspec import Struct
 
 from aispm.checks.pii.context import FieldKind, field_kind, national_id_types
 from aispm.checks.pii.entities import Entity, EntityType, find_entities, redact
@@ -39,8 +40,7 @@ TRIGGER_REACH = 120  # how far before an inline value its keyword may start
 
 
 # --- vocabularies --------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class _NameWords:
+class _NameWords(Struct, frozen=True):
     given: frozenset[str]
     not_name: frozenset[str]
     placeholder: frozenset[str]

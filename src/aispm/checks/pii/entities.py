@@ -9,8 +9,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
+
+from msgspec import Struct
 
 from aispm.checks.pii.tokens import PREFILTER as TOKEN_PREFILTER
 from aispm.checks.pii.tokens import find_tokens
@@ -58,8 +59,7 @@ class EntityType(StrEnum):
     ES_DNI = "es-dni"
 
 
-@dataclass(frozen=True, slots=True)
-class Entity:
+class Entity(Struct, frozen=True):
     """One validated entity: its type, ``text[start:end]`` offsets and a redacted form (never the value)."""
 
     type: EntityType

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from aispm.baseline import Baseline
 from aispm.checks.pii.classification import UNKNOWN, classify, level_rank

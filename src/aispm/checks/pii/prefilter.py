@@ -16,8 +16,9 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+from msgspec import Struct
 
 from aispm.checks.pii.contextual import PREFILTER as CONTEXTUAL_PREFILTER
 from aispm.checks.pii.entities import PREFILTER_PATTERNS
@@ -56,8 +57,7 @@ FIELD_KEY_PATTERN = (
 quoted inside a string (``{\\"name\\": ...}`` in a chat message): an escaped quote does not close a key."""
 
 
-@dataclass(frozen=True, slots=True)
-class PrefilterPattern:
+class PrefilterPattern(Struct, frozen=True):
     """One necessary-condition regex and the family of detectors it stands for."""
 
     expression: str

@@ -13,15 +13,15 @@ input raise :class:`DatasetReadError` saying how far they got; cells already yie
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 DEFAULT_BATCH_CELLS = 4096
 DEFAULT_BLOCK_BYTES = 4 << 20
 DEFAULT_MAX_CELL_CHARS = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(Struct, frozen=True):
     """One value of a dataset and its place.
 
     ``field`` is the column name or JSON key the value sits under (``dob``, ``content``), ``None`` for free text;
@@ -36,8 +36,7 @@ class Cell:
     context: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class LineBlock:
+class LineBlock(Struct, frozen=True):
     """Raw lines ``text`` whose first line is number ``first_line``; ``cells(line_text, line_no)`` parses one."""
 
     text: str
@@ -45,8 +44,7 @@ class LineBlock:
     cells: Callable[[str, int], list[Cell]]
 
 
-@dataclass(frozen=True, slots=True)
-class ColumnBlock:
+class ColumnBlock(Struct, frozen=True):
     """``size`` values of one table column (or nested leaf) named ``field``, one per line of ``text`` (a line break
     inside a value made a space); ``cell(index)`` makes the cell of the value on line ``index`` (0-based), ``None``
     for an empty value.
@@ -73,8 +71,7 @@ class ColumnBlock:
 Batch = list[Cell] | LineBlock | ColumnBlock
 
 
-@dataclass(frozen=True, slots=True)
-class ReadLimits:
+class ReadLimits(Struct, frozen=True):
     """Bounds every reader honours."""
 
     sample_rows: int | None = None
@@ -87,8 +84,7 @@ class ReadLimits:
     block_bytes: int = DEFAULT_BLOCK_BYTES
 
 
-@dataclass(slots=True)
-class ReadProgress:
+class ReadProgress(Struct):
     """How far a reader got: shown when a file is sampled, cut or broken off."""
 
     rows: int = 0

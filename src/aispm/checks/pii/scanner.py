@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+from msgspec import Struct, field
 
 from aispm.checks.pii.context import NEVER_REPORTED, FieldKind, field_kind, is_context_field
 from aispm.checks.pii.contextual import find_contextual
@@ -47,8 +48,7 @@ DEFAULT_PHONE_REGION = "US"
 """Region of national-format numbers in a ``phone`` column (international ``+`` numbers are found anywhere)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SampleLocation:
+class SampleLocation(Struct, frozen=True):
     """Where one entity was seen: a line (text, JSON, CSV) and/or a row and column (tables).
 
     ``field`` is shown in reports: make it with :meth:`of` (or :func:`safe_field_name`), never from a raw name.
@@ -74,8 +74,7 @@ class SampleLocation:
         return out
 
 
-@dataclass(slots=True)
-class EntityStats:
+class EntityStats(Struct):
     """How often one entity type occurs in a file, and a few places and redacted forms to show."""
 
     count: int = 0
@@ -93,8 +92,7 @@ class EntityStats:
             self.fields[location.field] = self.fields.get(location.field, 0) + 1
 
 
-@dataclass(slots=True)
-class DatasetProfile:
+class DatasetProfile(Struct):
     """What one dataset file holds: entity statistics, how much was read, and why reading stopped if it did."""
 
     format: str | None

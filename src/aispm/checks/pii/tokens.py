@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from aispm.checks.secrets.redact import ELLIPSIS, fingerprint
 from aispm.checks.secrets.redact import redact as redact_secret
@@ -42,8 +43,7 @@ def _varied(body: str) -> bool:
     return len(set(body)) >= min(10, len(body) // 2)
 
 
-@dataclass(frozen=True, slots=True)
-class _TokenForm:
+class _TokenForm(Struct, frozen=True):
     label: str
     prefix: str
     """The fixed prefix, shown in reports."""

@@ -9,7 +9,9 @@ unsuppressed finding adds the provider to the inventory when the provider catalo
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from aispm.analyser import Analyser, Record, file_location
 from aispm.checks.secrets.decoys import DecoyVerdict, judge
@@ -70,8 +72,7 @@ def prefix_length(key_type: KeyType, secret: str) -> int:
     return max((len(a) for a in key_type.anchors if lowered.startswith(a.lower())), default=0)
 
 
-@dataclass(slots=True)
-class _Sighting:
+class _Sighting(Struct):
     """One key in one file: its best occurrence and where else it occurs."""
 
     candidate: Candidate

@@ -23,7 +23,8 @@ Test fixtures are not decoys: a key under ``tests/`` or in ``test_*.py`` may sti
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from aispm.checks.secrets.engine import Candidate
 from aispm.checks.secrets.validators import shannon_entropy
@@ -86,8 +87,7 @@ _TEST_DIRS = frozenset(
 _TEST_FILE = re.compile(r"(?:^test_.*|.*_test\.\w+|.*\.(?:test|spec)\.\w+|conftest\.py|.*_spec\.rb)$", re.I)
 
 
-@dataclass(frozen=True, slots=True)
-class DecoyVerdict:
+class DecoyVerdict(Struct, frozen=True):
     suppression: Suppression | None = None
     """Set when the match is a decoy: the finding is kept, suppressed by this layer."""
     downgrade: str | None = None

@@ -21,9 +21,10 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+
+from msgspec import Struct, field
 
 from aispm.checks.secrets.extract import Segment
 from aispm.checks.secrets.pack import Confidence, ContextGate, KeyType, RulePack, load_pack
@@ -66,8 +67,7 @@ def _optional(module: str) -> Any:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(Struct, frozen=True):
     """A confirmed match of one key type, before decoy suppression."""
 
     key_type: KeyType
@@ -85,8 +85,7 @@ class Candidate:
     after: str
 
 
-@dataclass(slots=True)
-class _Compiled:
+class _Compiled(Struct):
     key_type: KeyType
     regex: Any
     before: frozenset[str]
@@ -99,8 +98,7 @@ class _Compiled:
     hex_body: bool
 
 
-@dataclass(slots=True)
-class _SegmentState:
+class _SegmentState(Struct):
     """Per-segment lazily computed helpers."""
 
     segment: Segment

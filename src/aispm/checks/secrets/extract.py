@@ -23,7 +23,8 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from aispm.files.structured import LineDict, StructuredError, load_yaml_documents
 
@@ -42,8 +43,7 @@ MAX_DECODED_VALUE = 64 * 1024
 MIN_JOINED_LENGTH = 16
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(Struct, frozen=True):
     """A text to match, and where it is in the original file.
 
     Without a ``line_map`` the text has the file's own lines (the file itself, or its decoded JSON view).  With

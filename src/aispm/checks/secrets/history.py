@@ -20,8 +20,10 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from aispm.analyser import Record
 from aispm.checks.secrets.analyser import BINARY_SUFFIXES, LOCKFILES, MINIFIED_SUFFIXES, scan_text
@@ -34,16 +36,14 @@ GIT_SAFE_CONFIG = ("-c", "core.fsmonitor=false", "-c", "core.quotepath=off", "-c
 """No file-system monitor hook, unquoted paths, no external diff program -- whatever the repository's config."""
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryLimits:
+class HistoryLimits(Struct, frozen=True):
     max_blobs: int = 200_000
     max_blob_bytes: int = 4 * 1024 * 1024
     max_total_bytes: int = 1024 * 1024 * 1024
     timeout_seconds: float = 600.0
 
 
-@dataclass(slots=True)
-class HistoryResult:
+class HistoryResult(Struct):
     records: list[Record] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     stats: dict[str, JSONValue] = field(default_factory=dict)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
+from msgspec import Struct
 
 
 class Confidence(StrEnum):
@@ -30,8 +30,7 @@ class Confidence(StrEnum):
         return Confidence.HIGH if self is not Confidence.LOW else Confidence.MEDIUM
 
 
-@dataclass(frozen=True, slots=True)
-class ContextGate:
+class ContextGate(Struct, frozen=True):
     """What must surround a key for it to count (``required``) or to be trusted more (not required)."""
 
     required: bool
@@ -48,8 +47,7 @@ class ContextGate:
     within: int = 5
 
 
-@dataclass(frozen=True, slots=True)
-class KeyType:
+class KeyType(Struct, frozen=True):
     """One AI credential type of one provider."""
 
     id: str
@@ -93,8 +91,7 @@ def rule_id_for(provider: str) -> str:
     return "AISPM-SECRET-" + re.sub(r"[^A-Z0-9]+", "-", provider.upper()).strip("-")
 
 
-@dataclass(frozen=True, slots=True)
-class RulePack:
+class RulePack(Struct, frozen=True):
     key_types: tuple[KeyType, ...]
     generic_names: re.Pattern[str]
     documented_examples: frozenset[str]

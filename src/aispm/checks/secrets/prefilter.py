@@ -15,15 +15,15 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from msgspec import Struct, field
 
 MAX_HITS_PER_ANCHOR = 256
 """Past this many hits of one anchor in one text, positions stop mattering (the whole text is confirmed)."""
 
 
-@dataclass(slots=True)
-class AnchorHits:
+class AnchorHits(Struct):
     """Anchor index -> character offsets where it occurs (up to ``MAX_HITS_PER_ANCHOR``, then ``saturated``)."""
 
     offsets: dict[int, list[int]] = field(default_factory=dict)

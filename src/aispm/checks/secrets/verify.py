@@ -12,9 +12,11 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 
 class VerificationStatus(StrEnum):
@@ -28,8 +30,7 @@ class VerificationStatus(StrEnum):
     """Verification is off, or no verifier exists for the provider."""
 
 
-@dataclass(frozen=True, slots=True)
-class VerificationResult:
+class VerificationResult(Struct, frozen=True):
     status: VerificationStatus
     detail: str = ""
 
@@ -60,8 +61,7 @@ def urllib_transport(method: str, url: str, headers: Mapping[str, str], timeout:
         return int(exc.code)
 
 
-@dataclass(frozen=True, slots=True)
-class HttpVerifier:
+class HttpVerifier(Struct, frozen=True):
     """'GET ``url`` with the key in ``header``': 2xx means valid, 401/403 invalid, anything else unknown."""
 
     provider: str
@@ -111,8 +111,7 @@ def builtin_verifiers(transport: Transport = urllib_transport) -> dict[str, Veri
     return {spec.provider: replace(spec, transport=transport) for spec in specs}
 
 
-@dataclass(slots=True)
-class VerificationService:
+class VerificationService(Struct):
     """Runs the verifier of a key's provider, only when ``enabled``; results carry no part of the key."""
 
     enabled: bool = False

@@ -8,7 +8,8 @@ run what they read (no ``setup.py``, no Gradle) and raise :class:`ManifestError`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from aispm.files.content import LineIndex
 
@@ -17,8 +18,7 @@ class ManifestError(ValueError):
     """The manifest or lockfile is malformed; the message says what and, where known, on which line."""
 
 
-@dataclass(frozen=True, slots=True)
-class DeclaredDependency:
+class DeclaredDependency(Struct, frozen=True):
     """One dependency as a manifest or lockfile states it."""
 
     name: str

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from aispm.discover.manifests import DeclaredDependency, LineFinder, ManifestError
 from aispm.files.structured import StructuredError, load_json
@@ -185,8 +186,7 @@ def _descriptor_name(descriptor: str) -> str:
     return name
 
 
-@dataclass(slots=True)
-class _YarnEntry:
+class _YarnEntry(Struct):
     name: str
     line: int
     workspace: bool

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 from xml.sax import SAXParseException
 from xml.sax.handler import ContentHandler
@@ -18,6 +17,7 @@ from xml.sax.xmlreader import Locator
 
 import defusedxml.sax
 from defusedxml import DefusedXmlException
+from msgspec import Struct, field
 
 from aispm.discover.manifests import DeclaredDependency, LineFinder, ManifestError
 from aispm.discover.manifests.python import load_toml
@@ -37,8 +37,7 @@ _DEV_SCOPES = {"test"}
 # --- Maven --------------------------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _PomDependency:
+class _PomDependency(Struct):
     line: int
     managed: bool
     fields: dict[str, str] = field(default_factory=dict)

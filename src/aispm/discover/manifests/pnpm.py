@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from aispm.discover.manifests import DeclaredDependency, ManifestError
 from aispm.discover.manifests.javascript import DEPENDENCY_SECTIONS
@@ -23,8 +24,7 @@ _PACKAGE_FIELDS = ("name", "version", "dev")
 _LINE = re.compile(r"(?P<indent> *)(?P<key>'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"|[^\s'\"#][^\n]*?):(?: +(?P<value>.*))?")
 
 
-@dataclass(slots=True)
-class _PnpmLock:
+class _PnpmLock(Struct):
     """What the lockfile says, however it was read."""
 
     version: str | None = None

@@ -11,9 +11,10 @@ import re
 import shlex
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
+
+from msgspec import Struct
 
 from aispm.discover.manifests import DeclaredDependency, LineFinder, ManifestError
 
@@ -175,8 +176,7 @@ _INCLUDE = re.compile(r"(?P<option>-r|--requirement|-c|--constraint)(?:\s*=\s*|\
 _EDITABLE = re.compile(r"(?:-e|--editable)(?:\s*=\s*|\s+)(?P<target>\S+)")
 
 
-@dataclass(frozen=True, slots=True)
-class RequirementsInclude:
+class RequirementsInclude(Struct, frozen=True):
     """A ``-r`` (requirements) or ``-c`` (constraints) reference to another file."""
 
     path: str

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from aispm.discover.catalogue import normalise_package
 from aispm.discover.manifests import DeclaredDependency, LineFinder, ManifestError
@@ -71,8 +72,7 @@ def parse_pipfile_lock(text: str) -> list[DeclaredDependency]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class _LockedPackage:
+class _LockedPackage(Struct, frozen=True):
     name: str
     version: str | None
     line: int | None
