@@ -55,6 +55,7 @@ def test_a_clean_models_scan_parses_no_yaml(tmp_path: Path) -> None:
     assert _heavy(modules) == []
     for lazy in ("aispm.baseline", "aispm.checks.modelfiles.gguf_template", "aispm.checks.modelfiles.integrity"):
         assert lazy not in modules
+    assert "zipfile" not in modules  # a scan that meets no zip
 
 
 def test_raising_a_model_rule_parses_no_rule_file_after_its_own() -> None:
@@ -86,4 +87,4 @@ def test_a_models_scan_with_findings_imports_no_yaml_once_the_rules_are_cached(t
     assert "AISPM-MODEL-001" in rule_ids
     assert json.loads((tmp_path / "report.json").read_text("utf-8"))["findings"][0]["rule_id"] in rule_ids
     assert "yaml" in first and list((cache / "yaml").glob("*.json"))
-    assert _heavy(second) == []
+    assert _heavy(second) == [] and "zipfile" not in second

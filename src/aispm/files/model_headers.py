@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import re
 import struct
-import zipfile
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from aispm.files.magic import (
     classify_zip,
@@ -21,6 +20,9 @@ from aispm.files.magic import (
     safetensors_header_length,
 )
 from aispm.model import JSONValue
+
+if TYPE_CHECKING:
+    import zipfile
 
 Facts = dict[str, JSONValue]
 
@@ -254,11 +256,15 @@ def open_bounded_zip(handle: BinaryIO, size: int) -> zipfile.ZipFile:
     if entries > MAX_ZIP_MEMBERS or directory_size > MAX_ZIP_DIRECTORY:
         raise MalformedModel(f"zip directory too large to list ({entries} members, {directory_size} bytes)")
     handle.seek(0)
+    import zipfile  # only a scan that meets a zip pays for zipfile (and the shutil, bz2 and lzma it imports)
+
     return zipfile.ZipFile(handle)
 
 
 def zip_member_names(handle: BinaryIO, size: int) -> list[str]:
     """Member names from the central directory, after checking its advertised size against hard bounds."""
+    import zipfile
+
     try:
         with open_bounded_zip(handle, size) as archive:
             return archive.namelist()

@@ -33,7 +33,6 @@ from aispm.checks.modelfiles.pickle_scan import (
 )
 from aispm.checks.modelfiles.stored_zip import read_stored_zip
 from aispm.checks.modelfiles.streams import (
-    READ_ERRORS,
     Budget,
     ByteSource,
     ChargedReader,
@@ -42,6 +41,7 @@ from aispm.checks.modelfiles.streams import (
     PrefixedReader,
     Readable,
     Truncated,
+    read_errors,
 )
 from aispm.checks.modelfiles.torch_legacy import (
     LEGACY_STREAM_PICKLES,
@@ -145,7 +145,7 @@ def _read_head(stream: Readable) -> tuple[bytes, str | None]:
             if not chunk:
                 break
             head += chunk
-    except READ_ERRORS as exc:
+    except read_errors() as exc:
         return head, str(exc) or type(exc).__name__
     return head, None
 
@@ -270,7 +270,7 @@ class _Scanner:
                 if archive is None:
                     archive = open_bounded_zip(handle, size if seekable and size is not None else length)
                 names = archive.namelist()
-            except (MalformedModel, struct.error, *READ_ERRORS) as exc:
+            except read_errors(MalformedModel, struct.error) as exc:
                 self.issue("malformed", f"corrupt zip archive: {exc}", member)
                 return
             if depth == 0:
@@ -304,7 +304,7 @@ class _Scanner:
         try:
             with archive.open(name) as opened:
                 return ChargedReader(opened, self.budget).read(MAX_CONFIG_BYTES + 1)
-        except READ_ERRORS as exc:
+        except read_errors() as exc:
             self.issue("malformed", f"unreadable configuration: {exc}", where)
             return None
 
@@ -322,7 +322,7 @@ class _Scanner:
 
         try:
             raw = ChargedReader(stream, self.budget).read(MAX_CONFIG_BYTES + 1)
-        except READ_ERRORS as exc:
+        except read_errors() as exc:
             self.issue("malformed", f"unreadable configuration: {exc}", inner)
             return
         from aispm.checks.modelfiles.config_targets import hydra_config_issues
@@ -361,7 +361,7 @@ class _Scanner:
                     charged = ChargedReader(opened, self.budget)
                     self.blob(charged, name=posixpath.basename(info.filename), member=inner, depth=depth + 1,
                               seekable=False, size=info.file_size, pickle_fallback=True)  # fmt: skip
-            except READ_ERRORS as exc:
+            except read_errors() as exc:
                 self.issue("malformed", f"unreadable zip member: {exc}", inner)
 
     def _is_bomb(self, info: MemberInfo) -> bool:
@@ -381,7 +381,7 @@ class _Scanner:
                         return
                     if info.isfile():
                         self._tar_member(archive, info, member, depth, seekable)
-        except (tarfile.TarError, *READ_ERRORS) as exc:
+        except read_errors(tarfile.TarError) as exc:
             self.issue("malformed", f"corrupt tar archive: {exc}", member)
 
     def _tar_member(
@@ -524,7 +524,7 @@ class _Scanner:
                 self.issue("incomplete", f"not analysed: {exc}", member)
                 yield None, 0
                 return
-            except READ_ERRORS as exc:
+            except read_errors() as exc:
                 self.issue("malformed", f"corrupt data: {exc}", member)
                 yield None, 0
                 return

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import io
 import lzma
-import zipfile
 import zlib
+from functools import cache
 from typing import Protocol
 
 CHUNK = 64 * 1024
@@ -39,7 +39,18 @@ class CorruptData(Exception):
     """The underlying stream could not be read (corrupt compressed data, bad CRC, unsupported method)."""
 
 
-READ_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, NotImplementedError)
+@cache
+def read_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
+    """What reading a compressed or archived stream can raise (and ``also``), to be caught and reported as a
+    per-file error.
+
+    A function, used as ``except read_errors():``, which Python evaluates only when something was raised: so a
+    scan that opens no zip never imports ``zipfile`` (8 ms of start-up with what it imports).
+    """
+    import zipfile
+
+    base = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, NotImplementedError)
+    return (*also, *base)
 
 
 class Budget:
@@ -135,7 +146,7 @@ class ByteSource:
     def _read(self, size: int) -> bytes:
         try:
             return self.stream.read(size)
-        except READ_ERRORS as exc:
+        except read_errors() as exc:
             raise CorruptData(str(exc) or type(exc).__name__) from None
 
     def at_end(self) -> bool:
@@ -204,7 +215,7 @@ class ByteSource:
                 raise Truncated(f"a {count}-byte operand runs past the end of the {self.size}-byte data")
             try:
                 self.stream.seek(count, io.SEEK_CUR)
-            except READ_ERRORS as exc:
+            except read_errors() as exc:
                 raise CorruptData(str(exc) or type(exc).__name__) from None
             self.start += count
             return
