@@ -101,6 +101,20 @@ def test_malformed_and_incomplete_files_are_findings_not_errors(make_tree: Tree)
     assert not [error for error in result.errors if error.analyser == "model-files"]
 
 
+@pytest.mark.parametrize("name", ["model.pt", "weights.safetensors", "clf.pkl", "m.gguf", "net.onnx", "m.keras"])
+def test_an_empty_model_file_is_malformed(make_tree: Tree, name: str) -> None:
+    result = run(make_tree({name: b""}))
+    [finding] = model_findings(result)
+    assert finding.rule_id == "AISPM-MODEL-003" and "the file is empty" in finding.message
+    [asset] = [asset for asset in result.assets if asset.kind is AssetKind.MODEL_FILE]
+    assert asset.name == name and asset.properties["size"] == 0
+
+
+@pytest.mark.parametrize("name", ["blob.bin", "data.h5", "array.npy", "graph.pb", "notes.txt", "config.json"])
+def test_an_empty_file_under_a_name_other_data_shares_is_left_alone(make_tree: Tree, name: str) -> None:
+    assert model_findings(run(make_tree({name: b""}))) == []
+
+
 def test_obfuscated_import_is_high(make_tree: Tree) -> None:
     ops = Ops(4).unicode("o").call("builtins", "str", "s").stack_global().stop()
     root = make_tree({"odd.pkl": ops.build()})

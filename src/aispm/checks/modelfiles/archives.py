@@ -87,6 +87,24 @@ _PICKLE_FIRST_BYTES = frozenset(bytes([byte]) for byte in b"(}])cilN\x80")
 """What a pickle starts with (a PROTO header, or the first opcode of a protocol 0/1 pickle)."""
 _STRONG_EXTENSIONS = {".safetensors": "safetensors", ".gguf": "gguf", ".onnx": "onnx", ".npy": "numpy"}
 """Extensions only one format uses: a file under such a name whose bytes are no such file is malformed."""
+_EMPTY_IS_MALFORMED = frozenset(
+    {
+        ".pt",
+        ".pth",
+        ".ckpt",
+        ".pkl",
+        ".pickle",
+        ".joblib",
+        ".safetensors",
+        ".gguf",
+        ".ggml",
+        ".onnx",
+        ".keras",
+        ".tflite",
+    }
+)
+"""Names only model files use: an empty one is a broken model (an empty ``.bin``, ``.h5`` or ``.npy`` may be
+anything, and is left alone)."""
 _TORCH_STORAGE = re.compile(r"(?:[^/]+/)?data/\d+")
 _NPY_OBJECT = re.compile(r"""['"][|<>=]?O\d*['"]""")
 
@@ -680,6 +698,11 @@ def scan_model_file(
     head_format = sniff_format(head, name)
     fmt = _sniff_refined(head, name, inner_extension not in MODEL_EXTENSIONS, head_format)
     expected = _STRONG_EXTENSIONS.get(extension)
+    if size == 0 and extension in _EMPTY_IS_MALFORMED:
+        report = ModelScanReport(expected or "empty", head_format=head_format)
+        reason = "the file is empty: no model to load (an interrupted download or save, or an unfetched LFS file?)"
+        report.issues.append(ContainerIssue("malformed", reason))
+        return report
     if fmt is None and expected is not None and size >= 8:
         report = ModelScanReport(expected, head_format=head_format)
         report.issues.append(ContainerIssue("malformed", f"the bytes are not a valid {expected} file ({size} bytes "
