@@ -6,7 +6,8 @@ resident sets of every process in the command's session, sampled every 50 ms (wh
 that spawns helpers really holds).  CPU seconds are user + system time of the command and its children: the
 kernel's count for the children it reaped, or, when larger, the sum over every process seen in the session (a
 process pool whose workers are reaped by a fork server escapes the first; processes shorter than one sample
-escape the second, so both are lower bounds).
+escape the second, so both are lower bounds).  Wall time ends when the command exits, seen by a thread blocked on
+its exit, not at the next sample: a 70 ms run is not rounded up to 100 or 150 ms.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import platform
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -98,21 +100,28 @@ def run_measured(
     peak = 0
     cpu_ticks: dict[int, int] = {}
     timed_out = False
-    while True:
+    exited = threading.Event()
+    ended: list[float] = []
+
+    def wait_for_exit() -> None:
         # WNOWAIT leaves the exited leader a zombie, so its id cannot be reused while leftovers are stopped
-        state = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-        if state is not None:
-            break
+        with contextlib.suppress(ChildProcessError):  # reaped below after a timeout
+            os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+        ended.append(time.perf_counter())
+        exited.set()
+
+    threading.Thread(target=wait_for_exit, daemon=True).start()
+    while not exited.is_set():
         peak = max(peak, _session_sample(proc.pid, cpu_ticks))
         if time.perf_counter() - start > timeout:
             timed_out = True
             break
-        time.sleep(SAMPLE_SECONDS)
+        exited.wait(SAMPLE_SECONDS)
     # stop the command on a timeout, and any helper it left running in its session either way
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
+    wall = (ended[0] if ended else time.perf_counter()) - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Measurement(
         command=list(command),

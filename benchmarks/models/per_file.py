@@ -1,4 +1,5 @@
-"""Per-file cost of aispm and picklescan: interleaved best-of-N wall times on one small pickle and on 2,000.
+"""Per-file cost of aispm and picklescan: interleaved best-of-N wall times on one small pickle, on 2,000 and on
+the 1 GiB PyTorch checkpoint.
 
     .venv/bin/python benchmarks/models/per_file.py             # best of 10 (after run.py has written the workloads)
     .venv/bin/python benchmarks/models/per_file.py --repeat 20
@@ -59,7 +60,11 @@ def main() -> None:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # tools run as installed, with their bytecode cached
     report = WORK / "models" / "per-file" / "report.json"
-    workloads = {"1 file": one_file_workload(), "2,000 files": SPEED / "pickles-2000"}
+    workloads = {
+        "1 file": one_file_workload(),
+        "2,000 files": SPEED / "pickles-2000",
+        "1 GiB checkpoint": SPEED / "checkpoint-1g",
+    }
     times: dict[tuple[str, str], list[float]] = {(tool, name): [] for tool in TOOLS for name in workloads}
     prefix = offline_prefix()  # as run.py runs the tools: without network when the machine allows it
     load = float(Path("/proc/loadavg").read_text().split()[0])
@@ -72,7 +77,8 @@ def main() -> None:
     for tool in TOOLS:
         one, many = min(times[(tool, "1 file")]), min(times[(tool, "2,000 files")])
         rows[tool] = {"one_file": round(one, 3), "files_2000": round(many, 3),
-                      "per_file_us": round((many - one) / 1999 * 1e6)}  # fmt: skip
+                      "per_file_us": round((many - one) / 1999 * 1e6),
+                      "checkpoint_1g": round(min(times[(tool, "1 GiB checkpoint")]), 3)}  # fmt: skip
     results_path = HERE / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     results["per_file"] = {"date": dt.date.today().isoformat(), "repeat": args.repeat, "load_average": load,
