@@ -76,3 +76,19 @@ def test_a_live_thread_is_joined_as_at_a_normal_exit(tmp_path: Path) -> None:
     )
     done = _run("--version", prelude=prelude, tmp_path=tmp_path)
     assert done.returncode == 0 and "thread finished" in done.stdout
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-"])
+def test_a_closed_standard_stream_keeps_the_exit_status(tmp_path: Path, closed: str) -> None:
+    # Started with stdout or stderr closed (some service launchers do): Python sets it to None.
+    code = "import sys\nsys.argv = ['aispm', '--version']\nfrom aispm.cli import run\nrun()\n"
+    script = tmp_path / "entry.py"
+    script.write_text(code)
+    done = subprocess.run(
+        ["bash", "-c", f'"$0" "$1" {closed}', sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr

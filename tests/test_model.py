@@ -36,3 +36,14 @@ def test_location_display() -> None:
     assert Location("a.py", 3, 3).display() == "a.py:3"
     assert Location("a.py", 3, 5).display() == "a.py:3-5"
     assert Location(resource_id="arn:aws:sagemaker:x").display() == "arn:aws:sagemaker:x"
+
+
+def test_locations_sort_whatever_is_absent_duplicates_included() -> None:
+    from aispm.model import Location
+
+    places = [Location("b.py", 2), Location("a.py", 1), Location("a.py", 1), Location("a.py"), Location(url="u")]
+    places += [Location("a.py", 1, url="https://x"), Location(resource_id="arn:aws:sagemaker:x")]
+    ordered = sorted(places)
+    assert [(p.path, p.start_line) for p in ordered][:2] == [("", None), ("", None)]
+    assert [p.path for p in ordered[2:]] == ["a.py", "a.py", "a.py", "a.py", "b.py"]
+    assert ordered[-2] == Location("a.py", 1, url="https://x") and not Location("a.py", 1) < Location("a.py", 1)

@@ -389,6 +389,8 @@ def _end_process(status: int) -> None:
         sys.exit(status)  # the normal exit joins them
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe: as at a normal exit, nothing more can be said

@@ -82,11 +82,12 @@ class RelationKind(StrEnum):
     CONTAINS = "contains"
 
 
-class Location(Struct, frozen=True, order=True):
+class Location(Struct, frozen=True):
     """Where evidence is: a file and line range under a scan root, a cloud resource id, or a URL.
 
     ``path`` is POSIX-style and relative to ``root`` (the scan root as the user gave it), so reports can point
     into the repository without leaking the scanning machine's layout.  Lines are 1-based and inclusive.
+    Locations sort by path, then lines, root, resource id and URL, an absent value first.
     """
 
     path: str = ""
@@ -95,6 +96,14 @@ class Location(Struct, frozen=True, order=True):
     root: str = ""
     resource_id: str | None = None
     url: str | None = None
+
+    def __lt__(self, other: Location) -> bool:
+        return self._sort_key() < other._sort_key()
+
+    def _sort_key(self) -> tuple[str, int, int, str, str, str]:
+        # A field's comparison never meets None: sorting works whatever is absent, duplicates included.
+        lines = (self.start_line or 0, self.end_line or 0)
+        return (self.path, *lines, self.root, self.resource_id or "", self.url or "")
 
     @property
     def identity(self) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from aispm.files import cache
-from aispm.files.structured import StructuredError, load_plain_yaml
+from aispm.files.structured import StructuredError, load_plain_yaml, load_shipped_yaml
 
 
 class CountingParser:
@@ -94,22 +94,36 @@ def test_an_unwritable_cache_only_costs_the_parse(tmp_path: Path, monkeypatch: p
 def test_yaml_errors_reach_the_caller_and_are_not_cached(entries: Path) -> None:
     for _ in range(2):
         with pytest.raises(StructuredError):
-            load_plain_yaml("key: [unclosed")
+            load_shipped_yaml("key: [unclosed")
     assert not list((entries.parent / "yaml").glob("*.json"))
 
 
 def test_cached_yaml_equals_a_fresh_parse(entries: Path) -> None:
     text = "a: 1\nb: [x, 2.5, true, null]\nc: {d: e}\n"
-    first = load_plain_yaml(text)
+    first = load_shipped_yaml(text)
     assert len(list((entries.parent / "yaml").glob("*.json"))) == 1
-    assert load_plain_yaml(text) == first == {"a": 1, "b": ["x", 2.5, True, None], "c": {"d": "e"}}
+    assert load_shipped_yaml(text) == first == {"a": 1, "b": ["x", 2.5, True, None], "c": {"d": "e"}}
 
 
-def test_linux_default_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_default_cache_is_beside_the_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As trusted as the code: a user cache directory could be written by whoever poisons a CI cache.
     monkeypatch.delenv(cache.CACHE_ENV, raising=False)
-    monkeypatch.setattr(cache.sys, "platform", "linux")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert cache.cache_dir("yaml") == tmp_path / "xdg" / "aispm" / "yaml"
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative/is/ignored")
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert cache.cache_dir("yaml") == tmp_path / "home" / ".cache" / "aispm" / "yaml"
+    package = Path(cache.__file__).resolve().parent.parent
+    assert cache.cache_dir("yaml") == package / "__pycache__" / "aispm-cache" / "yaml"
+
+
+def test_a_new_release_does_not_read_an_older_parse(entries: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parser = CountingParser({"a": 1})
+    cache.parsed_text("test", "text", parser)
+    monkeypatch.setattr(cache, "__version__", "99.0")
+    cache.parsed_text("test", "text", parser)
+    assert parser.calls == 2 and len(list(entries.glob("*.json"))) == 2
+
+
+def test_user_yaml_is_never_cached(entries: Path) -> None:
+    # A policy file is the user's: a few hundred bytes of nested aliases would expand to gigabytes as JSON.
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 7)
+    )
+    assert len(load_plain_yaml(bomb)["a6"]) == 10
+    assert not (entries.parent / "yaml").exists()

@@ -15,7 +15,7 @@ from typing import Any
 
 from msgspec import Struct, field
 
-from aispm.files.structured import load_plain_yaml
+from aispm.files.structured import load_shipped_yaml
 
 ECOSYSTEMS = ("pypi", "npm", "go", "maven")
 
@@ -95,7 +95,7 @@ class Catalogue(Struct, frozen=True):
 
 def _read(name: str) -> Any:
     text = (resources.files(__package__ or "aispm.discover") / "catalogue" / name).read_text("utf-8")
-    return load_plain_yaml(text)
+    return load_shipped_yaml(text)
 
 
 def _tuple(value: object) -> tuple[Any, ...]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from msgspec import Struct
 
-from aispm.files.structured import load_plain_yaml
+from aispm.files.structured import load_shipped_yaml
 
 Export = tuple[str, str]
 """(npm package, exported name)."""
@@ -53,7 +53,7 @@ def _exports(table: Mapping[str, list[str]] | None) -> frozenset[Export]:
 @cache
 def js_knowledge() -> JsKnowledge:
     text = (resources.files("aispm.discover") / "catalogue" / "javascript.yaml").read_text("utf-8")
-    data: dict[str, Any] = load_plain_yaml(text) or {}
+    data: dict[str, Any] = load_shipped_yaml(text) or {}
     sdk_providers = {str(k): str(v) for k, v in (data.get("sdk_providers") or {}).items()}
     return JsKnowledge(
         ai_scopes=frozenset(data.get("ai_scopes") or ()),

@@ -1,20 +1,26 @@
-"""aispm's cache directory: work that is the same on every run (compiled pattern databases, parsed data files)
-kept between runs, so that a scan does not pay for it again.
+"""aispm's cache: work that is the same on every run (compiled pattern databases, parsed data files) kept
+between runs, so that a scan does not pay for it again.
+
+What is cached decides what a scan finds (the rules, the allow and deny lists of pickle globals), so the cache is
+as trusted as the code and lives beside it, in the package's ``__pycache__`` as Python's own bytecode does:
+whoever could change an entry there could change the code itself.  A user cache directory would let anyone who
+can write it (a poisoned CI cache, another local account) switch a check off.  ``AISPM_CACHE_DIR`` moves the
+cache to a directory the user vouches for; a package directory that cannot be written means no cache.
 
 Entries are best effort and self-checking.  Each one is a magic line, the sha256 of its body and the body; a
 missing, unreadable, foreign or damaged entry reads as "absent" (the caller recomputes), and a directory that
 cannot be written means "do not cache".  Writes are atomic: a concurrent reader sees the old entry or the new one.
-The directory is ``AISPM_CACHE_DIR`` when set, else the user's cache directory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from aispm import __version__
 
 CACHE_ENV = "AISPM_CACHE_DIR"
 _DIGEST = 64  # hex characters of a sha256
@@ -25,14 +31,7 @@ def cache_dir(kind: str) -> Path:
     configured = os.environ.get(CACHE_ENV)
     if configured:
         return Path(configured) / kind
-    if sys.platform.startswith("linux"):
-        # The XDG rule that platformdirs applies on Linux, without importing it (5 ms of every run's start-up).
-        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-        return base / "aispm" / kind
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("aispm")) / kind
+    return Path(__file__).resolve().parent.parent / "__pycache__" / "aispm-cache" / kind
 
 
 def read_entry(path: Path, magic: bytes) -> bytes | None:
@@ -78,7 +77,8 @@ def parsed_text(kind: str, text: str, parse: Callable[[str], Any]) -> Any:
     """
     import orjson
 
-    key = hashlib.sha256(kind.encode() + b"\0" + text.encode("utf-8", "surrogatepass")).hexdigest()
+    header = f"{kind}\0{__version__}\0".encode()  # a new release may parse the same text differently
+    key = hashlib.sha256(header + text.encode("utf-8", "surrogatepass")).hexdigest()
     path = cache_dir(kind) / f"{key}.json"
     body = read_entry(path, _JSON_MAGIC)
     if body is not None:

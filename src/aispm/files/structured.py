@@ -55,19 +55,24 @@ def load_yaml_documents(text: str) -> list[Any]:
 def load_plain_yaml(text: str) -> Any:
     """A single YAML document as plain Python data (safe constructors only, libyaml when available).
 
-    For trusted data files shipped with aispm and for user policy files, where line numbers are not needed.
-    Raises ``StructuredError`` for invalid YAML.  The parse of a text seen before comes from aispm's cache, so a
-    run that reads only known catalogues (the rules, the AI package lists) never imports PyYAML.
+    For user policy files and aispm's own data files, where line numbers are not needed.  Raises
+    ``StructuredError`` for invalid YAML.
+    """
+    from aispm.files import yaml_lines  # PyYAML is imported by the first YAML parse, not by every importer
+
+    return yaml_lines.load_plain(text)
+
+
+def load_shipped_yaml(text: str) -> Any:
+    """:func:`load_plain_yaml` for the data files shipped inside aispm (rules, catalogues, tables).
+
+    Their parse is cached beside the code (``files/cache.py``), so a run that reads only known files never imports
+    PyYAML.  Never for user or scanned files: their parse is not trusted into the cache, and a small hostile file
+    with nested aliases would expand to an enormous cache entry.
     """
     from aispm.files.cache import parsed_text
 
-    return parsed_text("yaml", text, _parse_plain_yaml)
-
-
-def _parse_plain_yaml(text: str) -> Any:
-    from aispm.files import yaml_lines
-
-    return yaml_lines.load_plain(text)
+    return parsed_text("yaml", text, load_plain_yaml)
 
 
 def load_yaml(text: str) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 from msgspec import Struct, field
 
-from aispm.files.structured import load_plain_yaml
+from aispm.files.structured import load_shipped_yaml
 from aispm.model import Location, Resource
 from aispm.resources.parsed import NativeResource, Origin
 from aispm.resources.values import as_bool, is_open, is_reference, is_unknown, unknown
@@ -108,7 +108,7 @@ def type_mappings() -> dict[tuple[str, str], TypeMapping]:
     """(format, lower-case native type) -> mapping, from every file in ``mappings/``."""
     index: dict[tuple[str, str], TypeMapping] = {}
     for item in _mapping_files():
-        for entry in load_plain_yaml(item.read_text("utf-8")) or []:
+        for entry in load_shipped_yaml(item.read_text("utf-8")) or []:
             natives = {fmt: str(entry[fmt]) for fmt in FORMATS if fmt in entry}
             specs = tuple(
                 PropertySpec(
@@ -138,7 +138,7 @@ def type_mappings() -> dict[tuple[str, str], TypeMapping]:
 @cache
 def provider_defaults() -> dict[str, dict[str, Default]]:
     """Normalised type -> property -> the provider's default for an omitted attribute."""
-    data = load_plain_yaml((resources.files("aispm.resources") / "defaults.yaml").read_text("utf-8")) or {}
+    data = load_shipped_yaml((resources.files("aispm.resources") / "defaults.yaml").read_text("utf-8")) or {}
     out: dict[str, dict[str, Default]] = {}
     for type_name, properties in data.items():
         out[str(type_name)] = {

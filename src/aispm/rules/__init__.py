@@ -16,7 +16,7 @@ from pathlib import Path
 
 from msgspec import Struct
 
-from aispm.files.structured import load_plain_yaml
+from aispm.files.structured import load_shipped_yaml
 from aispm.model import Finding, JSONValue, Location, Severity
 
 
@@ -100,7 +100,7 @@ RULE_FILES = tuple(sorted(path.name for path in Path(__file__).parent.glob("*.ya
 @cache
 def _file_rules(name: str) -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
-    for entry in load_plain_yaml((Path(__file__).parent / name).read_text("utf-8")) or []:
+    for entry in load_shipped_yaml((Path(__file__).parent / name).read_text("utf-8")) or []:
         _add(rules, _parse_rule(entry, name), name)
     return rules
 

@@ -19,7 +19,7 @@ from typing import Any
 from msgspec import Struct
 
 from aispm.checks.misconfig.conditions import validate_condition
-from aispm.files.structured import load_plain_yaml
+from aispm.files.structured import load_shipped_yaml
 from aispm.model import Severity
 from aispm.rules import Rule
 
@@ -108,7 +108,7 @@ def misconfig_rules() -> tuple[MisconfigRule, ...]:
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if not item.name.endswith(".yaml"):
             continue
-        for entry in load_plain_yaml(item.read_text("utf-8")) or []:
+        for entry in load_shipped_yaml(item.read_text("utf-8")) or []:
             rule = _parse(entry, item.name)
             if rule.id in seen:
                 raise ValueError(f"duplicate misconfiguration rule id {rule.id} in {item.name}")

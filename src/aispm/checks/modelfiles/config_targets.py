@@ -20,7 +20,7 @@ from msgspec import Struct
 
 from aispm.checks.modelfiles.config_tree import iter_mappings, under_package
 from aispm.checks.modelfiles.globals_policy import Verdict, judge_global
-from aispm.files.structured import StructuredError, load_plain_yaml, load_yaml_documents
+from aispm.files.structured import StructuredError, load_shipped_yaml, load_yaml_documents
 
 MAX_NODES = 1_000_000
 MAX_DEPTH = 500
@@ -43,7 +43,7 @@ class _TrustedTypes(Struct, frozen=True):
 
 @cache
 def _trusted() -> _TrustedTypes:
-    data = load_plain_yaml(Path(__file__).with_name("trusted_types.yaml").read_text("utf-8"))
+    data = load_shipped_yaml(Path(__file__).with_name("trusted_types.yaml").read_text("utf-8"))
     skops = frozenset(f"{module}.{name}" for module, names in (data.get("skops_trusted") or {}).items()
                       for name in names)  # fmt: skip
     return _TrustedTypes(

@@ -20,7 +20,7 @@ from msgspec import Struct, field
 
 from aispm.checks.modelfiles.protobuf import ProtoReader
 from aispm.checks.modelfiles.streams import ByteSource
-from aispm.files.structured import load_plain_yaml
+from aispm.files.structured import load_shipped_yaml
 
 MAX_CONSTANTS = 100_000
 MAX_FLAGGED = 1000
@@ -47,7 +47,7 @@ class TfOpPolicy(Struct, frozen=True):
 @cache
 def default_tf_policy() -> TfOpPolicy:
     """The shipped op lists (read once per process)."""
-    data = load_plain_yaml(Path(__file__).with_name("tf_ops.yaml").read_text("utf-8"))
+    data = load_shipped_yaml(Path(__file__).with_name("tf_ops.yaml").read_text("utf-8"))
 
     def ops(section: str) -> frozenset[str]:
         return frozenset(str(op) for op in data.get(section) or [])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from msgspec import Struct
 
-from aispm.files.structured import load_plain_yaml
+from aispm.files.structured import load_shipped_yaml
 
 LEVELS = ("public", "internal", "confidential", "restricted")
 """Sensitivity levels, least to most sensitive (meanings in ``classification.yaml``)."""
@@ -44,7 +44,7 @@ def entity_classes() -> dict[str, EntityClass]:
     """The table, by entity type value (``email``, ``payment-card`` ...)."""
     text = Path(__file__).with_name("classification.yaml").read_text("utf-8")
     table: dict[str, EntityClass] = {}
-    for name, entry in (load_plain_yaml(text) or {}).items():
+    for name, entry in (load_shipped_yaml(text) or {}).items():
         level = str(entry["level"])
         if level not in LEVELS:
             raise ValueError(f"classification.yaml: {name} has unknown level {level!r}")

@@ -31,7 +31,7 @@ from aispm.checks.pii.phones import PHONE_REGIONS as PHONE_REGIONS
 from aispm.checks.pii.phones import PHONE_TRIGGER, phone_by_field, phone_inline
 from aispm.checks.pii.records import Cell
 from aispm.checks.pii.validators import is_valid_nino, is_valid_ssn
-from aispm.files.structured import load_plain_yaml
+from aispm.files.structured import load_shipped_yaml
 
 OLDEST_BIRTH_YEAR = 1900
 MAX_NAME_WORDS = 4
@@ -48,7 +48,7 @@ class _NameWords(Struct, frozen=True):
 
 @lru_cache(maxsize=1)
 def _name_words() -> _NameWords:
-    data = load_plain_yaml(Path(__file__).with_name("names.yaml").read_text(encoding="utf-8"))
+    data = load_shipped_yaml(Path(__file__).with_name("names.yaml").read_text(encoding="utf-8"))
     return _NameWords(*(frozenset(str(data[key]).split()) for key in ("given", "not_name", "placeholder")))
 
 
