@@ -437,3 +437,18 @@ def nemo_archive(config: str = NEMO_CONFIG, weights: bytes | None = None) -> byt
         "./tokenizer.model": b"\x0a\x0bsentencepiece",
     }
     return tar_bytes(members)
+
+
+def h5_bytes(attrs: dict[str, str | bytes] | None = None, datasets: dict[str, int] | None = None) -> bytes:
+    """A real HDF5 file, as h5py writes it: root attributes (Keras keeps ``model_config`` there) and float32
+    datasets of the given element counts (weights, written before the attributes when given)."""
+    import h5py
+    import numpy
+
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5:
+        for name, count in (datasets or {}).items():
+            h5.create_dataset(name, data=numpy.zeros(count, dtype="float32"))
+        for key, value in (attrs or {}).items():
+            h5.attrs[key] = value
+    return buffer.getvalue()

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import bz2
 import gzip
+import json
+import lzma
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +25,7 @@ from .builders import (
     benign_sklearn_pickle,
     evil_reduce,
     gguf_bytes,
+    h5_bytes,
     keras_config,
     keras_layer,
     nemo_archive,
@@ -99,6 +104,38 @@ def test_malformed_and_incomplete_files_are_findings_not_errors(make_tree: Tree)
     assert ("AISPM-MODEL-001", "broken.pkl") in rules  # the call before the bad opcode still counts
     assert ("AISPM-MODEL-003", "cut.pt") in rules
     assert not [error for error in result.errors if error.analyser == "model-files"]
+
+
+def _compressed_wrappers() -> dict[str, bytes]:
+    evil = evil_reduce(2)
+    return {
+        "ckpt.tar.xz": lzma.compress(tar_bytes({"model.pkl": evil})),
+        "export.tar.bz2": bz2.compress(tar_bytes({"model.pkl": evil})),
+        "release.tar.gz": gzip.compress(tar_bytes({"weights/model.pkl": evil})),
+        "state.gz": gzip.compress(evil),
+        "bundle.zip.gz": gzip.compress(zip_bytes({"inner.pkl": evil})),
+    }
+
+
+def test_any_compressed_file_is_judged_by_what_it_holds(make_tree: Tree) -> None:
+    wrappers = _compressed_wrappers()
+    result = run(make_tree(dict(wrappers)))
+    flagged = {finding.location.path for finding in model_findings(result) if finding.rule_id == "AISPM-MODEL-001"}
+    assert flagged == set(wrappers)
+    assert not [f for f in model_findings(result) if f.rule_id == "AISPM-MODEL-003"]
+
+
+def test_compressed_files_without_models_are_not_model_files(make_tree: Tree) -> None:
+    root = make_tree(
+        {
+            "data/train.csv.gz": gzip.compress(b"id,text\n1,hello\n" * 5000),
+            "logs/app.tar.gz": gzip.compress(tar_bytes({"app.log": b"started\n" * 100})),
+            "notes.txt.xz": lzma.compress(b"release notes"),
+        }
+    )
+    result = run(root)
+    assert model_findings(result) == [] and result.errors == ()
+    assert not [asset for asset in result.assets if asset.kind is AssetKind.MODEL_FILE]
 
 
 @pytest.mark.parametrize("name", ["model.pt", "weights.safetensors", "clf.pkl", "m.gguf", "net.onnx", "m.keras"])
@@ -182,7 +219,7 @@ LAMBDA_LAYER = {
 
 
 def keras_file(config: bytes) -> bytes:
-    return zip_bytes({"metadata.json": b"{}", "config.json": config, "model.weights.h5": b"\x89HDF\r\n\x1a\n"})
+    return zip_bytes({"metadata.json": b"{}", "config.json": config, "model.weights.h5": h5_bytes(datasets={"w": 4})})
 
 
 @pytest.mark.parametrize(
@@ -193,7 +230,7 @@ def keras_file(config: bytes) -> bytes:
          Severity.MEDIUM, "config.json"),
         ("m.keras", keras_file(keras_config(keras_layer("system", module="os"))), "AISPM-MODEL-001",
          Severity.CRITICAL, "config.json"),
-        ("m.h5", b"\x89HDF\r\n\x1a\n" + b"\0" * 64 + keras_config(LAMBDA_LAYER), "AISPM-MODEL-004", Severity.HIGH,
+        ("m.h5", h5_bytes({"model_config": keras_config(LAMBDA_LAYER).decode()}), "AISPM-MODEL-004", Severity.HIGH,
          None),
         ("m.gguf", gguf_bytes("{{ cycler.__init__.__globals__.os.popen('id') }}"), "AISPM-MODEL-005", Severity.HIGH,
          None),
@@ -212,13 +249,40 @@ def test_metadata_formats(
     assert finding.properties.get("member") == member
 
 
+def test_compressed_safetensors_and_onnx_are_checked_like_plain_ones(make_tree: Tree) -> None:
+    bad_header = safetensors_bytes({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 8]}}, b"\0" * 8)
+    good_header = safetensors_bytes({"a": {"dtype": "F16", "shape": [4], "data_offsets": [0, 8]}}, b"\0" * 8)
+    root = make_tree(
+        {
+            "bad.safetensors.gz": gzip.compress(bad_header),
+            "m.onnx.xz": lzma.compress(onnx_model([onnx_tensor("w", location="../../etc/passwd")])),
+            "ok.safetensors.gz": gzip.compress(good_header),
+            "ok.onnx.bz2": bz2.compress(onnx_model([onnx_tensor("w", location="model.onnx.data")])),
+        }
+    )
+    found = sorted((f.location.path, f.rule_id) for f in model_findings(run(root)))
+    assert found == [("bad.safetensors.gz", "AISPM-MODEL-003"), ("m.onnx.xz", "AISPM-MODEL-006")]
+
+
+def test_compressed_payload_too_large_to_hold_is_not_analysed_never_clean(
+    make_tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aispm.checks.modelfiles import archives
+
+    monkeypatch.setattr(archives, "SIZED_BUFFER_BYTES", 1024)
+    header = safetensors_bytes({"a": {"dtype": "F16", "shape": [1024], "data_offsets": [0, 2048]}}, b"\0" * 2048)
+    [finding] = model_findings(run(make_tree({"big.safetensors.gz": gzip.compress(header)})))
+    assert finding.rule_id == "AISPM-MODEL-003" and "larger than" in finding.message
+
+
 @pytest.mark.parametrize(
     ("relpath", "content"),
     [
         ("ok.keras", keras_file(keras_config(keras_layer("InputLayer"), keras_layer("Dense", units=2)))),
         ("ok.gguf", gguf_bytes("{% for m in messages %}{{ m['role'] }}: {{ m['content'] | trim }}{% endfor %}")),
         ("ok.safetensors", safetensors_bytes({"a": {"dtype": "F16", "shape": [4], "data_offsets": [0, 8]}}, b"\0" * 8)),
-        ("ok.h5", b"\x89HDF\r\n\x1a\n" + b"\0" * 64 + keras_config(keras_layer("Dense", units=2))),
+        ("ok.h5", h5_bytes({"model_config": keras_config(keras_layer("Dense", units=2)).decode()})),
+        ("data.h5", h5_bytes({"description": "training data"}, {"x": 64})),  # HDF5 that is no model
         ("ok.onnx", onnx_model([onnx_tensor("w", location="model.onnx.data")], domains=("", "ai.onnx.ml"))),
     ],
 )
@@ -306,3 +370,48 @@ def test_an_identification_that_fails_keeps_the_security_findings(
     assert [(e.path, e.message) for e in result.errors] == [
         ("evil.pkl", "cannot identify model file: ValueError: header reader bug")
     ]
+
+
+def _lambda_config(compact: bool = False) -> str:
+    config = json.loads(keras_config(LAMBDA_LAYER))
+    return json.dumps(config, separators=(",", ":")) if compact else json.dumps(config)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        h5_bytes({"model_config": _lambda_config(compact=True)}),  # spelled as Keras's JSON reader accepts
+        h5_bytes({"model_config": _lambda_config()}, {"weights": 3 * 1024 * 1024}),  # after 12 MiB of weights
+        h5_bytes({"model_config": _lambda_config().encode()}),  # stored as bytes, as TF 2 writes it
+    ],
+)
+def test_hdf5_model_config_is_read_wherever_and_however_it_is_written(make_tree: Tree, content: bytes) -> None:
+    [finding] = model_findings(run(make_tree({"model.h5": content})))
+    assert finding.rule_id == "AISPM-MODEL-004" and "Lambda" in finding.message
+
+
+def test_hdf5_inside_a_compressed_file_is_read(make_tree: Tree) -> None:
+    root = make_tree({"model.h5.gz": gzip.compress(h5_bytes({"model_config": _lambda_config()}))})
+    [finding] = model_findings(run(root))
+    assert finding.rule_id == "AISPM-MODEL-004"
+
+
+def test_truncated_or_invalid_hdf5_model_is_malformed(make_tree: Tree) -> None:
+    whole = h5_bytes({"model_config": _lambda_config()}, {"weights": 4096})
+    root = make_tree(
+        {
+            "cut.h5": whole[: len(whole) // 3],
+            "notjson.h5": h5_bytes({"model_config": "{not json"}),
+        }
+    )
+    found = sorted((f.location.path, f.rule_id) for f in model_findings(run(root)))
+    assert found == [("cut.h5", "AISPM-MODEL-003"), ("notjson.h5", "AISPM-MODEL-003")]
+
+
+def test_without_h5py_the_config_is_still_found_in_the_first_bytes(
+    make_tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_tree({"model.h5": h5_bytes({"model_config": _lambda_config()})})
+    monkeypatch.setitem(sys.modules, "h5py", None)  # import h5py now raises ImportError
+    [finding] = model_findings(run(root))
+    assert finding.rule_id == "AISPM-MODEL-004"

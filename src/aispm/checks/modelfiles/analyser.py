@@ -66,8 +66,11 @@ _METADATA_KINDS: dict[str, tuple[str, Severity | None]] = {
 
 EXTRA_EXTENSIONS = frozenset(
     {".dat", ".data", ".model", ".weights", ".zip", ".tar", ".tgz", ".nemo", ".skops", ".mar", ".pkl", ".z", ".pbtxt"}
+    | {".gz", ".bz2", ".xz", ".lzma", ".lz4", ".tbz2", ".txz"}
 )
-"""Names under which pickles and model archives also travel (besides the model extensions), and text graphs."""
+"""Names under which pickles and model archives also travel (besides the model extensions), and text graphs.
+Any compressed file is opened: what it holds is judged by its bytes (a ``.tar.xz`` checkpoint, a ``.zip.gz``), and
+one that holds no model costs the decompression of its first bytes."""
 
 _PLAIN_NAMES = frozenset(
     {"license", "licence", "copying", "notice", "authors", "makefile", "dockerfile", "readme", "changelog",

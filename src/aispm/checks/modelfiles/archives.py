@@ -77,7 +77,7 @@ SCANNED_FORMATS = frozenset(
     {"pickle", "joblib", "pytorch-legacy", "pytorch-zip", "npz", "numpy", "zip", "tar", "keras-v3", "hdf5", "gguf",
      "safetensors", "onnx", "tf-savedmodel", "tf-graphdef"}
 )  # fmt: skip
-_METADATA_FORMATS = frozenset({"gguf", "safetensors", "hdf5", "onnx", "tf-savedmodel", "tf-graphdef"})
+_METADATA_FORMATS = frozenset({"gguf", "safetensors", "onnx", "tf-savedmodel", "tf-graphdef"})
 _COMPRESSED = frozenset({"gzip", "bz2", "xz", "lzma", "zlib", "lz4"})
 _LZMA_ALONE = b"]\x00\x00\x80\x00"
 """joblib's raw ``.lzma`` compression (LZMA 'alone' format) has no magic number of its own; this is its header."""
@@ -87,6 +87,10 @@ _PICKLE_FIRST_BYTES = frozenset(bytes([byte]) for byte in b"(}])cilN\x80")
 """What a pickle starts with (a PROTO header, or the first opcode of a protocol 0/1 pickle)."""
 _STRONG_EXTENSIONS = {".safetensors": "safetensors", ".gguf": "gguf", ".onnx": "onnx", ".npy": "numpy"}
 """Extensions only one format uses: a file under such a name whose bytes are no such file is malformed."""
+_SIZED_FORMATS = frozenset({"safetensors", "onnx"})
+"""Formats whose checks need the payload's size (offsets and lengths are compared with it)."""
+SIZED_BUFFER_BYTES = 64 * 1024 * 1024
+"""The most of a compressed safetensors or ONNX payload held in memory to check it."""
 _EMPTY_IS_MALFORMED = frozenset(
     {
         ".pt",
@@ -247,6 +251,8 @@ class _Scanner:
             self.tar(replay, member=member, depth=depth, seekable=seekable)
         elif fmt == "numpy":
             self.numpy(replay, head, member=member, seekable=seekable, size=size)
+        elif fmt == "hdf5":
+            self.hdf5(replay, member=member, seekable=seekable)
         elif fmt in _METADATA_FORMATS:
             self.metadata(fmt, ByteSource(replay, seekable=seekable, size=size), member=member, size=size)
         else:
@@ -440,7 +446,16 @@ class _Scanner:
         self.pickle(source, member, "numpy")
 
     def metadata(self, fmt: str, source: ByteSource, *, member: str, size: int | None) -> None:
-        """Formats without pickles whose metadata can still run code or lie: GGUF, safetensors, Keras HDF5."""
+        """Formats without pickles whose metadata can still run code or lie: GGUF, safetensors, ONNX, TensorFlow."""
+        if size is None and fmt in _SIZED_FORMATS:
+            # Decompressed or streamed: these checks compare offsets with the size, so the payload is held (up to a
+            # bound) to learn it; a larger one is not analysed, and says so, rather than passing as clean.
+            data = source.peek(SIZED_BUFFER_BYTES + 1)
+            if len(data) > SIZED_BUFFER_BYTES:
+                limit = SIZED_BUFFER_BYTES // MiB
+                self.issue("incomplete", f"not analysed: compressed {fmt} data larger than {limit} MiB", member)
+                return
+            source, size = ByteSource.of_bytes(data), len(data)
         if fmt == "gguf":
             self._gguf(source, member)
         elif fmt == "safetensors" and size is not None:
@@ -458,12 +473,27 @@ class _Scanner:
             self._onnx(source, size, member)
         elif fmt in ("tf-savedmodel", "tf-graphdef"):
             self._tensorflow(source, size, member, saved_model=fmt == "tf-savedmodel")
-        elif fmt == "hdf5":
-            from aispm.checks.modelfiles.keras_config import H5_SEARCH_BYTES, config_issues, find_h5_model_config
 
-            config = find_h5_model_config(source.peek(H5_SEARCH_BYTES))
-            if config is not None:
-                self._keras_issues(config_issues(config), member)
+    def hdf5(self, stream: Readable, *, member: str, seekable: bool) -> None:
+        """A Keras HDF5 model's ``model_config`` (HDF5 is read at random offsets: a stream is held, up to a bound)."""
+        from aispm.checks.modelfiles.keras_config import H5Error, SeekableInput, config_issues, h5_model_config
+
+        if seekable and hasattr(stream, "tell"):
+            handle = cast(SeekableInput, stream)
+        else:
+            data = ByteSource(stream).peek(SIZED_BUFFER_BYTES + 1)
+            if len(data) > SIZED_BUFFER_BYTES:
+                limit = SIZED_BUFFER_BYTES // MiB
+                self.issue("incomplete", f"not analysed: compressed HDF5 data larger than {limit} MiB", member)
+                return
+            handle = io.BytesIO(data)
+        try:
+            config = h5_model_config(handle)
+        except H5Error as exc:
+            self.issue("malformed", f"HDF5 model: {exc}", member)
+            return
+        if config is not None:
+            self._keras_issues(config_issues(config), member)
 
     def _onnx(self, source: ByteSource, size: int, member: str) -> None:
         from aispm.checks.modelfiles.onnx_check import STANDARD_DOMAINS, OnnxError, escapes_directory, read_onnx

@@ -4,14 +4,15 @@ A Keras v3 ``.keras`` file is a zip whose ``config.json`` names every layer by m
 and instantiates them when loading.  ``Lambda`` layers carry Python bytecode or a function reference that Keras
 runs when ``safe_mode=False`` (and older versions ran unconditionally, CVE-2024-3660); a ``module`` outside Keras
 is arbitrary code (the class of CVE-2025-1550).  Legacy HDF5 ``.h5`` models keep the same JSON in their
-``model_config`` attribute; without an HDF5 library it is found by locating the JSON in the file's first bytes.
+``model_config`` attribute, read with h5py (attributes only: no weight is read).  Without h5py (the ``models``
+extra) the JSON is looked for in the file's first bytes, which a file that places or spells it unusually escapes.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from msgspec import Struct
 
@@ -76,6 +77,46 @@ def parse_config(raw: bytes) -> list[KerasIssue]:
     except (ValueError, RecursionError) as exc:
         return [KerasIssue("malformed", f"config.json is not valid JSON ({type(exc).__name__})")]
     return config_issues(config)
+
+
+class SeekableInput(Protocol):
+    """What h5py needs of a file object."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def tell(self) -> int: ...
+
+
+class H5Error(ValueError):
+    """An HDF5 file h5py cannot read, or a ``model_config`` that is not a JSON object."""
+
+
+def h5_model_config(handle: SeekableInput) -> Any | None:
+    """The parsed ``model_config`` attribute of an HDF5 file (``None`` when it has none: a data file)."""
+    try:
+        import h5py
+    except ImportError:
+        handle.seek(0)
+        return find_h5_model_config(handle.read(H5_SEARCH_BYTES))
+    try:
+        with h5py.File(handle, "r") as h5:
+            raw = h5.attrs.get("model_config")
+    except Exception as exc:  # h5py raises OSError, KeyError, ValueError, RuntimeError for damaged files
+        raise H5Error(f"cannot be read: {exc}") from None
+    if raw is None:
+        return None
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    if len(text) > MAX_CONFIG_BYTES:
+        raise H5Error(f"model_config is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB")
+    try:
+        config = json.loads(text)
+    except (ValueError, RecursionError):
+        raise H5Error("model_config is not valid JSON") from None
+    if not isinstance(config, dict):
+        raise H5Error("model_config is not a JSON object")
+    return config
 
 
 def find_h5_model_config(data: bytes) -> Any | None:
