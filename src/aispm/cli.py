@@ -58,6 +58,9 @@ def cli() -> None:
     Every scan is stored; see what changed:
       aispm history
       aispm diff previous latest
+    Accept today's findings and record model hashes; later scans report only what is new or tampered with:
+      aispm baseline .
+      aispm scan . --baseline aispm-baseline.json
     """
 
 
@@ -298,6 +301,53 @@ def _store_result(result: ScanResult, db: str | None, console: Console, quiet: b
         return
     if not quiet:
         console.print(f"[dim]stored as scan {scan_id} (aispm history, aispm diff)[/dim]")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, dir_okay=True))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("aispm-baseline.json"),
+    show_default=True,
+    help="The baseline file to write (rewritten when it exists: fixed findings drop out).",
+)
+@click.option("--scanners", metavar="LIST", help=f"Families to run ({', '.join(FAMILIES)}). Default: all.")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Policy file.")
+@click.option("--no-history", is_flag=True, help="Do not scan git history for leaked keys.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.pass_context
+def baseline(
+    ctx: click.Context,
+    paths: Sequence[str],
+    output: Path,
+    scanners: str | None,
+    policy: Path | None,
+    no_history: bool,
+    quiet: bool,
+) -> None:
+    """Record today's findings and model file hashes, so that later scans report only what changed.
+
+    \b
+    aispm baseline .                               # writes aispm-baseline.json; commit it
+    aispm scan . --baseline aispm-baseline.json    # later, in CI
+    The later scan suppresses the findings recorded here (only new ones count) and reports model files that
+    changed (same name, other sha256), appeared or disappeared since: tampering with a trusted model. The file
+    holds fingerprints, rule ids, paths, redacted evidence and model hashes, never a secret. The same as
+    'aispm scan PATHS --write-baseline FILE --no-store'.
+    """
+    ctx.invoke(
+        scan,
+        paths=paths,
+        scanners=scanners,
+        policy=policy,
+        no_store=True,
+        no_history=no_history,
+        write_baseline_path=output,
+        no_progress=quiet,
+        quiet=quiet,
+    )
 
 
 @cli.command()

@@ -239,6 +239,22 @@ def test_only_redacted_evidence_is_written(scan_result: ScanResult, full_secret:
     assert "raw_match" not in text
 
 
+def test_a_finding_inside_an_archive_names_its_member(scan_result: ScanResult) -> None:
+    rule = get_rule("AISPM-MODEL-001")
+    inside = rule.finding(
+        message="pickle member archive/data.pkl: imports os.system",
+        location=loc(CHATBOT, "models/checkpoint.pt", None),
+        properties={"member": "archive/data.pkl", "global": "os.system", "internal": "not for SARIF"},
+    )
+    plain = rule.finding(message="imports os.system", location=loc(CHATBOT, "models/raw.pkl", None))
+    log = render_log(replace(scan_result, findings=(inside, plain)))
+    assert_schema_valid(log)
+    results = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r for r in log["runs"][0]["results"]}
+    assert results["models/checkpoint.pt"]["properties"]["member"] == "archive/data.pkl"
+    assert "internal" not in results["models/checkpoint.pt"]["properties"]
+    assert "member" not in results["models/raw.pkl"]["properties"]
+
+
 def test_severity_override_shows_in_the_rule_score(scan_result: ScanResult) -> None:
     raised = tuple(
         replace(f, severity=Severity.CRITICAL) if f.rule_id == "AISPM-SHADOW-001" else f for f in scan_result.findings

@@ -230,6 +230,23 @@ def hub_cache_id(parts: tuple[str, ...], prefix: str) -> tuple[str, str, int] | 
     return None
 
 
+def hub_cache_records(model_file: Asset, path: Path) -> Iterator[Record]:
+    """A model file inside a Hugging Face cache snapshot (``models--org--name/snapshots/<revision>/...``) names its
+    repository even when nothing else was downloaded (``hf_hub_download`` of one file brings no config.json or
+    model card): the repository's ``model`` asset, which contains the file.  ``path`` is the file's absolute path,
+    so that a file scanned on its own names its repository too."""
+    cached = hub_cache_id(path.parts, "models")
+    if cached is None:
+        return
+    repo, revision, _ = cached
+    properties: dict[str, JSONValue] = {"provider": "huggingface", "source": "huggingface-cache", "revision": revision}
+    model = Asset(
+        AssetKind.MODEL, repo, f"model:huggingface:{repo}".lower(), revision, model_file.locations, properties
+    )
+    yield model
+    yield Relation(model.id, RelationKind.CONTAINS, model_file.id)
+
+
 class _DirectoryEvidence(Struct):
     root: str
     dir_rel: str

@@ -12,8 +12,9 @@ The log is shaped so that GitHub code scanning accepts it as is:
   logical location beside the file;
 * at most :data:`GITHUB_MAX_RESULTS` results and :data:`GITHUB_MAX_TAGS` tags per rule (GitHub's limits).
 
-Nothing here recomputes anything: texts come from the findings (or the rule catalogue for a rule's defaults),
-and only the already redacted ``evidence`` of a finding is ever written, never its other properties.
+Nothing here recomputes anything: texts come from the findings (or the rule catalogue for a rule's defaults).
+Of a finding's properties only the already redacted ``evidence`` and the archive ``member`` a finding sits in (its
+location is the archive file, which is what a viewer can open) are written, never the others.
 """
 
 from __future__ import annotations
@@ -185,6 +186,9 @@ def _result(finding: Finding, rule_index: int, location: dict[str, JSONValue]) -
         properties["evidence"] = finding.evidence  # already redacted by the detector
     if finding.asset_id:
         properties["assetId"] = finding.asset_id
+    member = finding.properties.get("member")
+    if isinstance(member, str) and member:
+        properties["member"] = member
     result: dict[str, JSONValue] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,

@@ -415,3 +415,29 @@ def test_without_h5py_the_config_is_still_found_in_the_first_bytes(
     monkeypatch.setitem(sys.modules, "h5py", None)  # import h5py now raises ImportError
     [finding] = model_findings(run(root))
     assert finding.rule_id == "AISPM-MODEL-004"
+
+
+def test_a_lone_file_in_a_hub_cache_snapshot_names_its_repository(make_tree: Tree) -> None:
+    # hf_hub_download of one file: no config.json, no model card, only the cache path says which repo it is.
+    root = make_tree(
+        {
+            "hub/models--acme--tiny-gguf/snapshots/abc123/tiny.gguf": gguf_bytes("{{ messages[0]['content'] }}"),
+            "hub/models--acme--tiny-gguf/snapshots/abc123/onnx/model.onnx": onnx_model(),
+            "hub/models--acme--evil/snapshots/def456/model.pkl": evil_reduce(2),
+            "downloads/models--not-a-cache/model.pkl": benign_sklearn_pickle(),  # no snapshots/: no repository
+        }
+    )
+    result = run(root)
+    models = {a.name: a for a in result.assets if a.kind is AssetKind.MODEL}
+    assert set(models) == {"acme/tiny-gguf", "acme/evil"}
+    assert models["acme/tiny-gguf"].version == "abc123" and models["acme/tiny-gguf"].properties["revision"] == "abc123"
+    files = {a.id: a.name for a in result.assets if a.kind is AssetKind.MODEL_FILE}
+    contained = sorted(files[r.target] for r in result.relations if r.source == models["acme/tiny-gguf"].id)
+    assert contained == [
+        "hub/models--acme--tiny-gguf/snapshots/abc123/onnx/model.onnx",
+        "hub/models--acme--tiny-gguf/snapshots/abc123/tiny.gguf",
+    ]
+    [evil] = [f for f in model_findings(result) if f.rule_id == "AISPM-MODEL-001"]
+    assert evil.location.path == "hub/models--acme--evil/snapshots/def456/model.pkl"
+    alone = run(root / "hub/models--acme--evil/snapshots/def456/model.pkl")  # the file on its own
+    assert [a.name for a in alone.assets if a.kind is AssetKind.MODEL] == ["acme/evil"]

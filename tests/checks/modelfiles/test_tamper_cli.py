@@ -59,3 +59,26 @@ def test_code_that_loads_a_malicious_model_inherits_its_severity(tmp_path: Path)
     loader = [f for f in findings if f["location"]["path"] == "serve.py"]  # type: ignore[index]
     assert loader and loader[0]["severity"] == "critical"
     assert any(f["location"]["path"] == "model.pkl" and f["severity"] == "critical" for f in findings)  # type: ignore[index]
+
+
+def test_the_baseline_command_records_hashes_that_a_later_scan_checks(tmp_path: Path) -> None:
+    root = tmp_path / "models"
+    root.mkdir()
+    (root / "classifier.safetensors").write_bytes(_safetensors((0.1, 0.2)))
+    baseline = tmp_path / "accepted.json"
+    done = CliRunner().invoke(cli, ["baseline", str(root), "-o", str(baseline), "-q"])
+    assert done.exit_code == 0, done.output
+    recorded = json.loads(baseline.read_text())["model_files"]
+    assert list(recorded) == ["classifier.safetensors"] and len(recorded["classifier.safetensors"]["sha256"]) == 64
+
+    _, unchanged = _scan(str(root), "--baseline", str(baseline))
+    assert not [f for f in unchanged["findings"] if f["rule_id"] == "AISPM-MODEL-015"]  # type: ignore[index,union-attr]
+    (root / "classifier.safetensors").write_bytes(_safetensors((9.9, 0.2)))
+    _, tampered = _scan(str(root), "--baseline", str(baseline))
+    changed = [f["location"]["path"] for f in tampered["findings"] if f["rule_id"] == "AISPM-MODEL-015"]  # type: ignore[index,union-attr]
+    assert changed == ["classifier.safetensors"]
+
+
+def test_the_baseline_command_needs_a_path() -> None:
+    done = CliRunner().invoke(cli, ["baseline"])
+    assert done.exit_code == 2 and "Missing argument" in done.output

@@ -27,6 +27,7 @@ from aispm.checks.modelfiles.globals_policy import Verdict, judge_global
 from aispm.checks.modelfiles.pickle_scan import ImportedGlobal
 from aispm.discover.model_files import (
     ModelFileInfo,
+    hub_cache_records,
     identify_model_file,
     inventory_properties,
     model_file_key,
@@ -134,12 +135,17 @@ class ModelSecurityAnalyser(Analyser):
                     sha256 = _hash(handle, problems)
         except OSError as exc:
             raise AnalysisError(f"cannot read model file: {exc.strerror or exc}") from None
+        asset: Asset | None = None
         if report is not None:
             findings = list(report_findings(report, file))
-            yield model_file_asset(report, file, findings, _inventory(info, ref.size, sha256))
+            asset = model_file_asset(report, file, findings, _inventory(info, ref.size, sha256))
+            yield asset
             yield from findings
         elif info is not None:
-            yield _asset(file, inventory_properties(info, ref.size, sha256))
+            asset = _asset(file, inventory_properties(info, ref.size, sha256))
+            yield asset
+        if asset is not None and "models--" in str(ref.path):
+            yield from hub_cache_records(asset, ref.path)
         if problems:  # raised last: the records above are kept, and the file still shows an error
             raise AnalysisError("; ".join(problems))
 
