@@ -19,6 +19,7 @@ from aispm.options import ScanOptions
 from aispm.registry import ANALYSERS
 
 from .builders import (
+    CANARY,
     NEMO_CONFIG,
     Ops,
     benign_numpy_pickle,
@@ -441,3 +442,117 @@ def test_a_lone_file_in_a_hub_cache_snapshot_names_its_repository(make_tree: Tre
     assert evil.location.path == "hub/models--acme--evil/snapshots/def456/model.pkl"
     alone = run(root / "hub/models--acme--evil/snapshots/def456/model.pkl")  # the file on its own
     assert [a.name for a in alone.assets if a.kind is AssetKind.MODEL] == ["acme/evil"]
+
+
+def _torch_wrapper(module_bytes: bytes) -> bytes:
+    import base64
+
+    layer = keras_layer("TorchModuleWrapper")
+    layer["config"] = {"name": "torch_module_wrapper", "module": base64.b64encode(module_bytes).decode()}
+    return keras_file(keras_config(layer))
+
+
+def test_keras_objects_that_download_or_deserialise_code_are_found(make_tree: Tree) -> None:
+    get_file = {"module": "keras.utils", "class_name": "get_file", "config": {"origin": "http://127.0.0.1:9/x"}}
+    root = make_tree(
+        {
+            "download.keras": keras_file(keras_config(keras_layer("Dense", units=2, activation=get_file))),
+            "wrapped_evil.keras": _torch_wrapper(torch_zip(evil_reduce(2))),
+            "wrapped_clean.keras": _torch_wrapper(torch_zip(torch_data_pkl())),
+        }
+    )
+    found = sorted((f.location.path, f.rule_id, f.severity) for f in model_findings(run(root)))
+    assert found == [
+        ("download.keras", "AISPM-MODEL-001", Severity.CRITICAL),  # keras.utils.get_file
+        ("wrapped_clean.keras", "AISPM-MODEL-004", Severity.MEDIUM),  # torch.load of a clean module: a warning
+        ("wrapped_evil.keras", "AISPM-MODEL-001", Severity.CRITICAL),  # os.system in the embedded checkpoint
+        ("wrapped_evil.keras", "AISPM-MODEL-004", Severity.MEDIUM),
+    ]
+    [embedded] = [f for f in model_findings(run(root)) if f.location.path == "wrapped_evil.keras" and f.severity is
+                  Severity.CRITICAL]  # fmt: skip
+    assert embedded.properties["member"].startswith("config.json/TorchModuleWrapper.module/")
+
+
+def test_ordinary_keras_objects_stay_quiet(make_tree: Tree) -> None:
+    layers = [keras_layer("Dense", units=2, activation="relu"), keras_layer("Dropout", rate=0.1)]
+    layers.append({"module": "keras.utils", "class_name": "normalize", "config": {}})  # keras.utils, but inert
+    assert model_findings(run(make_tree({"ok.keras": keras_file(keras_config(*layers))}))) == []
+
+
+def test_joblib_lzma_is_recognised_under_its_own_extension(make_tree: Tree) -> None:
+    compressor = lzma.LZMACompressor(lzma.FORMAT_ALONE)
+    payload = compressor.compress(evil_reduce(2)) + compressor.flush()
+    [finding] = model_findings(run(make_tree({"model.lzma": payload})))
+    assert finding.rule_id == "AISPM-MODEL-001"
+
+
+def _tar_with(entries: list[tuple[str, bytes | None, str]]) -> bytes:
+    """A tarball of (name, data, link target): a file when data is given, else a symbolic link ("hard:" prefix for
+    a hard link)."""
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data, target in entries:
+            info = tarfile.TarInfo(name)
+            if data is not None:
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+            else:
+                hard = target.startswith("hard:")
+                info.type = tarfile.LNKTYPE if hard else tarfile.SYMTYPE
+                info.linkname = target.removeprefix("hard:")
+                archive.addfile(info)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "entries"),
+    [
+        ("model.tar", [("../../.bashrc", b"echo canary", "")]),
+        ("model.tar", [("/etc/cron.d/job", b"* * * * * root true", "")]),
+        ("model.tar", [("weights/link", None, "../../../home/user/.ssh/authorized_keys")]),
+        ("model.tar", [("weights/link", None, "/etc/passwd")]),
+        ("model.tar", [("weights/hard", None, "hard:../outside")]),
+    ],
+)
+def test_archive_members_that_escape_extraction_are_found(
+    make_tree: Tree, name: str, entries: list[tuple[str, bytes | None, str]]
+) -> None:
+    [finding] = model_findings(run(make_tree({name: _tar_with(entries)})))
+    assert finding.rule_id == "AISPM-MODEL-018" and finding.severity is Severity.HIGH
+
+
+def test_zip_member_that_escapes_extraction_is_found(make_tree: Tree) -> None:
+    [finding] = model_findings(run(make_tree({"weights.zip": zip_bytes({"../../site.pth": b"import os"})})))
+    assert finding.rule_id == "AISPM-MODEL-018" and "../../site.pth" in finding.message
+
+
+def test_archive_names_that_stay_inside_are_not_findings(make_tree: Tree) -> None:
+    entries = [
+        ("model/../model/weights.bin", b"\0" * 8, ""),  # climbs and comes back
+        ("..hidden/config", b"{}", ""),  # a name that starts with dots
+        ("model/latest", None, "weights.bin"),  # a link beside itself
+        ("model/up", None, "../README"),  # a link that climbs one level, still inside
+    ]
+    root = make_tree({"release.tar": _tar_with(entries), "bundle.zip": zip_bytes({"a/../b.txt": b"x"})})
+    assert model_findings(run(root)) == []
+
+
+def test_tz_aware_pandas_and_lightning_checkpoints_are_not_flagged(make_tree: Tree) -> None:
+    tz = Ops(4).global_("builtins", "getattr").global_("zoneinfo", "ZoneInfo").unicode("_unpickle").tuple_(2).reduce()
+    tz.unicode("Europe/Paris").int_(1).tuple_(2).reduce().stop()
+    hparams = Ops(2).global_("lightning_fabric.utilities.data", "AttributeDict").tuple_(0).reduce()
+    hparams.empty_dict().unicode("lr").int_(1).setitem().build_().stop()
+    root = make_tree({"frame.pkl": tz.build(), "epoch=9.ckpt": torch_zip(hparams.build())})
+    assert model_findings(run(root)) == []
+
+
+def test_getattr_that_reaches_a_dangerous_callable_is_critical(make_tree: Tree) -> None:
+    ops = Ops(4).global_("builtins", "getattr").global_("os", "path").unicode("join").tuple_(2).reduce()
+    ops.unicode(CANARY).tuple_(1).reduce().stop()
+    findings = model_findings(run(make_tree({"hidden.pkl": ops.build()})))
+    assert {f.rule_id for f in findings} == {"AISPM-MODEL-001"}
+    assert any("calls os.path.join" in f.message for f in findings)
+    assert not any("builtins.getattr" in f.message for f in findings)  # reported as what it reached

@@ -125,3 +125,12 @@ def test_shipped_lists_load_and_cover_the_issue_denylist() -> None:
                    "code", "timeit", "ctypes"):  # fmt: skip
         assert module in policy.deny_modules
     assert {"eval", "exec", "compile", "getattr", "__import__", "open", "breakpoint"} <= policy.deny["builtins"].names
+
+
+def test_an_attribute_path_is_safe_only_when_listed_whole() -> None:
+    from aispm.checks.modelfiles.globals_policy import Verdict, judge_global
+
+    assert judge_global("zoneinfo", "ZoneInfo._unpickle").verdict is Verdict.SAFE
+    assert judge_global("zoneinfo", "ZoneInfo.other").verdict is Verdict.UNKNOWN
+    assert judge_global("zoneinfo", "ZoneInfo.__init__").verdict is Verdict.DANGEROUS
+    assert judge_global("os", "path.join").verdict is Verdict.DANGEROUS

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from aispm.checks.modelfiles.onnx_check import OnnxError, OnnxFacts, escapes_directory, read_onnx
+from aispm.checks.modelfiles.onnx_check import OnnxError, OnnxFacts, read_onnx
+from aispm.checks.modelfiles.paths import escapes_directory
 from aispm.checks.modelfiles.streams import ByteSource, LimitExceeded, Truncated
 
 from .builders import onnx_model, onnx_tensor, pb

@@ -214,3 +214,33 @@ def test_looks_like_pickle_start() -> None:
     assert not looks_like_pickle_start(b"\x80\x09")
     assert not looks_like_pickle_start(b"\x00\x01")
     assert not looks_like_pickle_start(b"")
+
+
+def _getattr_call(owner: tuple[str, str], attribute: str, protocol: int = 4) -> Ops:
+    """``getattr(owner, attribute)`` as pickle writes a classmethod (``ZoneInfo._unpickle``) from protocol 4."""
+    return Ops(protocol).global_("builtins", "getattr").global_(*owner).unicode(attribute).tuple_(2).reduce()
+
+
+def test_getattr_on_a_global_with_a_constant_name_becomes_that_global() -> None:
+    ops = _getattr_call(("zoneinfo", "ZoneInfo"), "_unpickle").unicode("Europe/Paris").int_(1).tuple_(2).reduce()
+    result = scan(ops.stop().build())
+    assert imported(result) == {"builtins.getattr", "zoneinfo.ZoneInfo", "zoneinfo.ZoneInfo._unpickle"}
+    reached = result.globals[("zoneinfo", "ZoneInfo._unpickle")]
+    assert reached.opcode == "getattr" and reached.called
+    getattr_ = result.globals[("builtins", "getattr")]
+    assert getattr_.resolved == 1 and not getattr_.called
+
+
+def test_getattr_hiding_a_dangerous_callable_is_resolved_to_it() -> None:
+    ops = _getattr_call(("os", "path"), "join").unicode(CANARY).tuple_(1).reduce()
+    result = scan(ops.stop().build())
+    assert "os.path.join" in imported(result) and result.globals[("os", "path.join")].called
+
+
+def test_getattr_on_anything_else_stays_a_call_of_getattr() -> None:
+    computed = Ops(4).global_("builtins", "getattr").global_("builtins", "str").unicode("x").tuple_(1).reduce()
+    computed.unicode("system").tuple_(2).reduce().stop()  # getattr(str("x"), "system"): the owner is computed
+    result = scan(computed.build())
+    assert result.globals[("builtins", "getattr")].called and result.globals[("builtins", "getattr")].resolved == 0
+    bad_name = _getattr_call(("zoneinfo", "ZoneInfo"), "not an identifier").stop().build()
+    assert scan(bad_name).globals[("builtins", "getattr")].called

@@ -104,3 +104,24 @@ def test_wants(tmp_path: Path) -> None:
     assert analyser.wants(FileRef(str(tmp_path), tmp_path / "m.PMML", "m.PMML", 10))
     assert analyser.wants(FileRef(str(tmp_path), tmp_path / "m.xml", "m.xml", 10))
     assert not analyser.wants(FileRef(str(tmp_path), tmp_path / "m.json", "m.json", 10))
+
+
+XI = 'xmlns:xi="http://www.w3.org/2001/XInclude"'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PMML_BODY.replace("<Header", f'<xi:include {XI} href="file:///etc/passwd" parse="text"/><Header', 1),
+        PMML_BODY.replace("<PMML", f"<PMML {XI}", 1).replace("<Header", "<xi:include href='secrets.xml'/><Header", 1),
+    ],
+)
+def test_xinclude_in_an_xml_model_is_a_finding(make_tree: Tree, text: str) -> None:
+    [finding] = run(make_tree({"models/churn.pmml": text})).findings
+    assert finding.rule_id == "AISPM-MODEL-010" and "XInclude" in finding.message
+    assert finding.properties["xinclude"] in ("file:///etc/passwd", "secrets.xml")
+
+
+def test_an_include_element_without_the_xinclude_namespace_is_not_one(make_tree: Tree) -> None:
+    text = PMML_BODY.replace("<Header", '<Extension name="include" href="docs.html"/><include href="x"/><Header', 1)
+    assert run(make_tree({"models/churn.pmml": text})).findings == ()

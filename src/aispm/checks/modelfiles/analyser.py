@@ -48,6 +48,7 @@ TEMPLATE_RULE = "AISPM-MODEL-005"
 ONNX_RULE = "AISPM-MODEL-006"
 TENSORFLOW_RULE = "AISPM-MODEL-008"
 CONFIG_RULE = "AISPM-MODEL-009"
+TRAVERSAL_RULE = "AISPM-MODEL-018"
 
 _METADATA_KINDS: dict[str, tuple[str, Severity | None]] = {
     "keras-dangerous": (DANGEROUS_RULE, None),
@@ -55,6 +56,7 @@ _METADATA_KINDS: dict[str, tuple[str, Severity | None]] = {
     "keras-custom": (KERAS_RULE, Severity.MEDIUM),
     "gguf-template": (TEMPLATE_RULE, None),
     "onnx-external": (ONNX_RULE, None),
+    "archive-traversal": (TRAVERSAL_RULE, None),
     "onnx-domain": (ONNX_RULE, Severity.MEDIUM),
     "tf-code": (TENSORFLOW_RULE, Severity.CRITICAL),
     "tf-files": (TENSORFLOW_RULE, None),
@@ -285,6 +287,8 @@ def _pickle_findings(found: PickleMember, location: Location, model_asset: str) 
     member, scan = found.member, found.scan
     unknown: list[ImportedGlobal] = []
     for imported in scan.globals.values():
+        if imported.resolved and not imported.called:
+            continue  # getattr whose every call named its target: the targets are judged, as imports of their own
         judgement = judge_global(imported.module, imported.name)
         if judgement.verdict is Verdict.DANGEROUS:
             action = "imports and calls" if imported.called else "imports"

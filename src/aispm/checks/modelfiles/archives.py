@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from msgspec import Struct, field
 
 from aispm.checks.modelfiles.joblib_arrays import joblib_build_hook
+from aispm.checks.modelfiles.paths import escapes_directory, link_escapes
 from aispm.checks.modelfiles.pickle_scan import (
     DEFAULT_LIMITS,
     HIGHEST_PROTOCOL,
@@ -179,7 +180,9 @@ def sniff(head: bytes, name: str, pickle_fallback: bool) -> str | None:
 
 def _sniff_refined(head: bytes, name: str, pickle_fallback: bool, fmt: str | None) -> str | None:
     """:func:`sniff` given ``fmt``, what :func:`sniff_format` says of ``head`` (computed once per file)."""
-    if head.startswith(_LZMA_ALONE) and extension_of(strip_compression(name)) in (".joblib", ".pkl", ".pickle"):
+    if head.startswith(_LZMA_ALONE) and (
+        extension_of(name) == ".lzma" or extension_of(strip_compression(name)) in (".joblib", ".pkl", ".pickle")
+    ):
         return "lzma"
     if fmt == "joblib":
         compression = compression_of(head)
@@ -252,7 +255,7 @@ class _Scanner:
         elif fmt == "numpy":
             self.numpy(replay, head, member=member, seekable=seekable, size=size)
         elif fmt == "hdf5":
-            self.hdf5(replay, member=member, seekable=seekable)
+            self.hdf5(replay, member=member, depth=depth, seekable=seekable)
         elif fmt in _METADATA_FORMATS:
             self.metadata(fmt, ByteSource(replay, seekable=seekable, size=size), member=member, size=size)
         else:
@@ -306,7 +309,7 @@ class _Scanner:
                     if raw is not None:
                         from aispm.checks.modelfiles.keras_config import parse_config
 
-                        self._keras_issues(parse_config(raw), join_member(member, "config.json"))
+                        self._keras_issues(parse_config(raw), join_member(member, "config.json"), depth)
                 if "schema.json" in names and not torch_zip:
                     if not member:
                         self.report.format = "skops"
@@ -353,9 +356,15 @@ class _Scanner:
 
         self._config_issues(hydra_config_issues(raw), inner)
 
-    def _keras_issues(self, issues: list[KerasIssue], member: str) -> None:
+    def _keras_issues(self, issues: list[KerasIssue], member: str, depth: int) -> None:
         for issue in issues:
             self.issue("malformed" if issue.kind == "malformed" else f"keras-{issue.kind}", issue.message, member)
+            if issue.payload:  # a model embedded in the config: scanned like a member of its own
+                inner = join_member(member, "TorchModuleWrapper.module")
+                stream = io.BytesIO(issue.payload)
+                self.blob(
+                    stream, name="module.pt", member=inner, depth=depth + 1, seekable=True, size=len(issue.payload)
+                )
 
     def _zip_members(self, archive: ZipArchive, member: str, depth: int, torch_zip: bool) -> None:
         infos = archive.infolist()
@@ -370,6 +379,9 @@ class _Scanner:
             ):
                 continue
             inner = join_member(member, info.filename)
+            if escapes_directory(info.filename):
+                self.issue("archive-traversal", f"zip member {info.filename[:200]!r} is written outside the "
+                           "folder it is extracted to", member)  # fmt: skip
             if self._is_bomb(info):
                 ratio = info.file_size // max(info.compress_size, 1)
                 self.issue("bomb", f"not analysed: expands {ratio}x to {info.file_size} bytes (zip bomb?)", inner)
@@ -403,10 +415,20 @@ class _Scanner:
                     if count > self.limits.max_members:
                         self.issue("incomplete", f"only the first {self.limits.max_members} members analysed", member)
                         return
+                    self._tar_traversal(info, member)
                     if info.isfile():
                         self._tar_member(archive, info, member, depth, seekable)
         except read_errors(tarfile.TarError) as exc:
             self.issue("malformed", f"corrupt tar archive: {exc}", member)
+
+    def _tar_traversal(self, info: tarfile.TarInfo, member: str) -> None:
+        name = info.name[:200]
+        if escapes_directory(info.name):
+            self.issue("archive-traversal", f"tar member {name!r} is written outside the folder it is extracted to",
+                       member)  # fmt: skip
+        elif (info.issym() or info.islnk()) and link_escapes(info.name, info.linkname, hard=info.islnk()):
+            self.issue("archive-traversal", f"tar member {name!r} links to {info.linkname[:200]!r}, outside the "
+                       "folder it is extracted to", member)  # fmt: skip
 
     def _tar_member(
         self, archive: tarfile.TarFile, info: tarfile.TarInfo, member: str, depth: int, seekable: bool
@@ -474,7 +496,7 @@ class _Scanner:
         elif fmt in ("tf-savedmodel", "tf-graphdef"):
             self._tensorflow(source, size, member, saved_model=fmt == "tf-savedmodel")
 
-    def hdf5(self, stream: Readable, *, member: str, seekable: bool) -> None:
+    def hdf5(self, stream: Readable, *, member: str, depth: int, seekable: bool) -> None:
         """A Keras HDF5 model's ``model_config`` (HDF5 is read at random offsets: a stream is held, up to a bound)."""
         from aispm.checks.modelfiles.keras_config import H5Error, SeekableInput, config_issues, h5_model_config
 
@@ -493,10 +515,10 @@ class _Scanner:
             self.issue("malformed", f"HDF5 model: {exc}", member)
             return
         if config is not None:
-            self._keras_issues(config_issues(config), member)
+            self._keras_issues(config_issues(config), member, depth)
 
     def _onnx(self, source: ByteSource, size: int, member: str) -> None:
-        from aispm.checks.modelfiles.onnx_check import STANDARD_DOMAINS, OnnxError, escapes_directory, read_onnx
+        from aispm.checks.modelfiles.onnx_check import STANDARD_DOMAINS, OnnxError, read_onnx
 
         try:
             facts = read_onnx(source, size)

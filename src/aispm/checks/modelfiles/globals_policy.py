@@ -75,6 +75,8 @@ class GlobalsPolicy(Struct, frozen=True):
         if any(key in self.deny and self.deny[key].matches(parts[0]) for key in keys):
             return Judgement(Verdict.DANGEROUS, f"{module}.{name} is on the denylist")
         if len(parts) > 1:
+            if any(key in self.allow and name in self.allow[key].names for key in keys):
+                return Judgement(Verdict.SAFE, "allowlisted")  # listed whole (``ZoneInfo._unpickle``), not by '*'
             return Judgement(Verdict.UNKNOWN, "attribute path into an imported object")
         if any(key in self.allow and self.allow[key].matches(name) for key in keys):
             return Judgement(Verdict.SAFE, "allowlisted")

@@ -10,6 +10,7 @@ extra) the JSON is looked for in the file's first bytes, which a file that place
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from typing import Any, Protocol
@@ -23,6 +24,16 @@ KERAS_PACKAGES = ("keras", "tf_keras", "tensorflow", "keras_hub", "keras_nlp", "
 MAX_NODES = 500_000
 MAX_DEPTH = 200
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
+KERAS_SIDE_EFFECTS = {
+    "get_file": "downloads a file from a URL when the model is loaded (and may extract it)",
+    "enable_unsafe_deserialization": "turns safe mode off for everything loaded after",
+    "write_file": "writes a file when the model is loaded",
+    "read_file": "reads a file when the model is loaded",
+    "py_function": "runs a Python function",
+    "numpy_function": "runs a Python function",
+}
+"""Objects inside Keras and TensorFlow that a config can name and whose construction does more than compute:
+a config is trusted when it names Keras, except for these (safe mode does not stop them all)."""
 H5_SEARCH_BYTES = 8 * 1024 * 1024
 _H5_WINDOW = 16 * 1024 * 1024
 _H5_CONFIG_OPENINGS = (b'{"class_name": "', b'{"module": "keras')
@@ -31,8 +42,11 @@ _H5_CONFIG_OPENINGS = (b'{"class_name": "', b'{"module": "keras')
 class KerasIssue(Struct, frozen=True):
     kind: str
     """``lambda`` (a Lambda layer), ``dangerous`` (imports a denylisted callable), ``custom`` (code from a module
-    outside Keras), ``malformed`` (config not readable)."""
+    outside Keras, or a PyTorch module rebuilt by ``torch.load``), ``malformed`` (config not readable)."""
     message: str
+    payload: bytes = b""
+    """What the loader deserialises from the config (a ``TorchModuleWrapper``'s ``torch.save`` bytes): the caller
+    scans it as a model file of its own."""
 
 
 def config_issues(config: Any) -> list[KerasIssue]:
@@ -58,14 +72,36 @@ def _node_issues(node: dict[str, Any]) -> Iterator[KerasIssue]:
     if class_name == "__lambda__":
         return  # the Lambda layer itself was reported
     module = node.get("module")
-    if not isinstance(module, str) or under_package(module, KERAS_PACKAGES):
+    if not isinstance(module, str):
         return
     name = node["config"] if class_name == "function" and isinstance(node.get("config"), str) else class_name
+    if under_package(module, KERAS_PACKAGES):
+        if name == "TorchModuleWrapper":
+            yield _torch_module(node.get("config"), label)
+            return
+        reason = KERAS_SIDE_EFFECTS.get(name)
+        if reason is not None:
+            yield KerasIssue("dangerous", f"{label} calls {module}.{name}, which {reason}")
+        return
     judgement = judge_global(module, name)
     if judgement.verdict is Verdict.DANGEROUS:
         yield KerasIssue("dangerous", f"{label} imports {module}.{name}: {judgement.reason}")
     elif judgement.verdict is Verdict.UNKNOWN:
         yield KerasIssue("custom", f"{label} imports {module}.{name}, code from outside Keras")
+
+
+def _torch_module(config: object, label: str) -> KerasIssue:
+    """Keras 3's ``TorchModuleWrapper`` keeps a whole PyTorch module, ``torch.save``d and base64-encoded, and
+    rebuilds it with ``torch.load`` (a pickle, not weights only): the decoded bytes go back to the scanner."""
+    encoded = config.get("module") if isinstance(config, dict) else None
+    message = f"{label} rebuilds a PyTorch module with torch.load when loaded, which runs the pickle inside"
+    if not isinstance(encoded, str) or len(encoded) > MAX_CONFIG_BYTES:
+        return KerasIssue("custom", message)
+    try:
+        payload = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        return KerasIssue("malformed", f"{label}: its PyTorch module is not valid base64")
+    return KerasIssue("custom", message, payload)
 
 
 def parse_config(raw: bytes) -> list[KerasIssue]:

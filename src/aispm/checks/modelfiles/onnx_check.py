@@ -10,9 +10,6 @@ within a depth limit.
 
 from __future__ import annotations
 
-import posixpath
-import re
-
 from msgspec import Struct, field
 
 from aispm.checks.modelfiles.protobuf import ProtobufError, ProtoReader
@@ -34,7 +31,6 @@ STANDARD_DOMAINS = frozenset(
 """Operator domains that ONNX and ONNX Runtime implement themselves."""
 
 MAX_DEPTH = 32
-_WINDOWS_ABSOLUTE = re.compile(r"[A-Za-z]:[\\/]")
 
 OnnxError = ProtobufError
 """The protobuf is malformed (bad wire type, lengths that run past their message)."""
@@ -44,17 +40,6 @@ class OnnxFacts(Struct):
     domains: set[str] = field(default_factory=set)
     external_locations: dict[str, str] = field(default_factory=dict)
     """External data location -> the first tensor that uses it."""
-
-
-def escapes_directory(location: str) -> bool:
-    """Whether an external-data location leaves the model's directory (absolute, drive, UNC or ``..``)."""
-    if "\0" in location:
-        return True
-    normalised = location.replace("\\", "/")
-    if normalised.startswith("/") or _WINDOWS_ABSOLUTE.match(location):
-        return True
-    resolved = posixpath.normpath(normalised)
-    return resolved == ".." or resolved.startswith("../")
 
 
 class _Reader(ProtoReader):

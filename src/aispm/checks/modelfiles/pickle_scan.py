@@ -92,6 +92,9 @@ class ImportedGlobal(Struct):
     offset: int
     called: bool = False
     count: int = 1
+    resolved: int = 0
+    """Calls of ``getattr`` on a global with a constant name: each became a global of its own (``module.Class.attr``,
+    opcode ``getattr``), judged like any other import."""
 
     @property
     def dotted(self) -> str:
@@ -133,11 +136,33 @@ class PickleScan(Struct):
         if seen is not None:
             seen.called = True
 
+    def mark_resolved(self, ref: GlobalRef) -> None:
+        seen = self.globals.get((ref.module, ref.name))
+        if seen is not None:
+            seen.resolved += 1
+
 
 BuildHook = Callable[["PickleWalker", Instance], Any]
 """Called after BUILD with the built instance: returns the value that replaces it on the stack, or ``None``.
 
 Lets a format that writes raw data inside a pickle stream (joblib's arrays) consume that data."""
+
+_BUILTIN_MODULES = frozenset({"builtins", "__builtin__"})
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w{0,200}")
+
+
+def _attribute_path(factory: GlobalRef, args: Any) -> GlobalRef | None:
+    """``getattr(<imported global>, "<identifier>")`` as the global it reaches (``zoneinfo.ZoneInfo._unpickle``,
+    as pickle writes a classmethod; or ``os.system`` when a pickle hides it so), else ``None``."""
+    if factory.name != "getattr" or factory.module not in _BUILTIN_MODULES:
+        return None
+    if type(args) is not tuple or len(args) != 2:
+        return None
+    owner, name = args
+    if type(owner) is not GlobalRef or type(name) is not str or _IDENTIFIER.fullmatch(name) is None:
+        return None
+    return GlobalRef(owner.module, f"{owner.name}.{name}")
+
 
 _MODULE_NAME = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*")
 _GLOBAL_NAME = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_<>][\w<>]*)*")
@@ -278,8 +303,8 @@ class PickleWalker:
                     if len(stack) >= 2:
                         stack[-2:] = [(stack[-2], stack[-1])]
                         continue
-                elif code == 0x52:  # REDUCE
-                    if len(stack) >= 2:
+                elif code == 0x52:  # REDUCE (a getattr call goes to the handler, which resolves it)
+                    if len(stack) >= 2 and not (type(stack[-2]) is GlobalRef and stack[-2].name == "getattr"):
                         args = stack.pop()
                         factory = stack[-1]
                         if isinstance(factory, GlobalRef):
@@ -410,8 +435,13 @@ class PickleWalker:
         self.scan.record(module, name, opcode, self.op_offset)
         return GlobalRef(module, name)
 
-    def _call(self, factory: Any, args: Any) -> Instance:
+    def _call(self, factory: Any, args: Any) -> Any:
         if isinstance(factory, GlobalRef):
+            attribute = _attribute_path(factory, args)
+            if attribute is not None:  # getattr(<global>, "name"): the pickle imports the attribute
+                self.scan.record(attribute.module, attribute.name, "getattr", self.op_offset)
+                self.scan.mark_resolved(factory)
+                return attribute
             self.scan.mark_called(factory)
         return Instance(factory, args)
 

@@ -1,4 +1,4 @@
-"""XML model files (PMML, OpenVINO IR, OpenCV) whose prolog declares entities: XML external entities (XXE).
+"""XML model files (PMML, OpenVINO IR, OpenCV) that pull in other files: XML external entities (XXE), XInclude.
 
 A model server that parses a PMML document with a permissive XML parser resolves its ``<!ENTITY x SYSTEM
 "file:///etc/passwd">`` declarations (reading files or fetching URLs from the server) and expands nested internal
@@ -34,6 +34,8 @@ _MODEL_ROOTS = {"PMML": "pmml", "net": "openvino-ir", "opencv_storage": "opencv-
 _FRAMEWORKS = {"pmml": "pmml", "openvino-ir": "openvino", "opencv-xml": "opencv"}
 _ROOT_HINT = re.compile(rb"<(?:[\w.-]+:)?(PMML|net|opencv_storage)[\s>/]")
 _PROLOG_HINT = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
+_XINCLUDE_NAMESPACE = b"http://www.w3.org/2001/XInclude"
+_XINCLUDE = re.compile(rb"""<(?:[\w.-]+:)?include\b[^>]{0,2000}?\bhref\s*=\s*["']([^"']{0,2000})["']""")
 
 
 class XmlProlog(Struct, frozen=True):
@@ -137,7 +139,8 @@ class XmlModelAnalyser(Analyser):
         fmt = model_xml_format(prolog, name, head)
         if fmt is None:
             return
-        findings = list(self._findings(file, prolog, fmt))
+        searched = body if isinstance(body, bytes) else head  # a large file: its first MiB
+        findings = list(self._findings(file, prolog, fmt, _xinclude_href(searched)))
         properties: dict[str, JSONValue] = {
             "format": fmt,
             "framework": _FRAMEWORKS[fmt],
@@ -151,7 +154,7 @@ class XmlModelAnalyser(Analyser):
         yield Asset(AssetKind.MODEL_FILE, file.ref.relpath, key, None, (file_location(file),), properties)
         yield from findings
 
-    def _findings(self, file: FileContent, prolog: XmlProlog, fmt: str) -> Iterator[Finding]:
+    def _findings(self, file: FileContent, prolog: XmlProlog, fmt: str, xinclude: str | None) -> Iterator[Finding]:
         location = file_location(file)
         model = asset_id(AssetKind.MODEL_FILE, model_file_key(file.ref.root, file.ref.relpath))
         properties: dict[str, JSONValue] = {"format": fmt}
@@ -178,6 +181,15 @@ class XmlModelAnalyser(Analyser):
                 identity="doctype",
                 properties=properties | {"dtd": prolog.doctype_id[:500]},
             )
+        if xinclude is not None:
+            yield get_rule(XXE_RULE).finding(
+                message=f"{fmt.upper()} document includes {xinclude[:200]!r} with XInclude",
+                location=location,
+                asset_id=model,
+                evidence=f'<xi:include href="{xinclude[:100]}">',
+                identity="xinclude",
+                properties=properties | {"xinclude": xinclude[:500]},
+            )
         if prolog.error is not None:
             yield get_rule(UNSCANNED_RULE).finding(
                 message=f"malformed model file: XML prolog cannot be parsed ({prolog.error[:200]})",
@@ -186,6 +198,15 @@ class XmlModelAnalyser(Analyser):
                 identity="|malformed",
                 properties=properties | {"issue": "malformed"},
             )
+
+
+def _xinclude_href(data: bytes) -> str | None:
+    """The target of the first XInclude in ``data``: a parser with XInclude on (lxml's ``xinclude()``, Xerces with
+    XInclude awareness) reads that file or URL into the document, as an external entity would."""
+    if _XINCLUDE_NAMESPACE not in data:
+        return None
+    match = _XINCLUDE.search(data)
+    return match.group(1).decode("utf-8", "replace") if match else None
 
 
 def _sha256(body: bytes | BinaryIO) -> str:
