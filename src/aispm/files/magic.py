@@ -34,6 +34,7 @@ MODEL_FORMATS = frozenset(
         "onnx",
         "tf-savedmodel",
         "tf-graphdef",
+        "keras-metadata",
         "tflite",
         "numpy",
         "joblib",
@@ -143,6 +144,7 @@ FRAMEWORK_BY_FORMAT = {
     "onnx": "onnx",
     "tf-savedmodel": "tensorflow",
     "tf-graphdef": "tensorflow",
+    "keras-metadata": "keras",
     "tflite": "tensorflow",
     "joblib": "sklearn",
     "flax-msgpack": "flax",
@@ -238,6 +240,8 @@ def _sniff_by_structure(head: bytes, lowered: str, extension: str) -> str | None
     if extension == ".onnx" and onnx_header(head) is not None:
         return "onnx"
     if extension == ".pb":
+        if lowered.rsplit("/", 1)[-1] == "keras_metadata.pb" and head[:1] == b"\x0a":
+            return "keras-metadata"  # a TF-Keras SavedModel's layer configs (SavedMetadata: field 1, nodes)
         if _is_tf_saved_model(head):
             return "tf-savedmodel"
         if _is_tf_graph_def(head):

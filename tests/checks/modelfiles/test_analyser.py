@@ -556,3 +556,37 @@ def test_getattr_that_reaches_a_dangerous_callable_is_critical(make_tree: Tree) 
     assert {f.rule_id for f in findings} == {"AISPM-MODEL-001"}
     assert any("calls os.path.join" in f.message for f in findings)
     assert not any("builtins.getattr" in f.message for f in findings)  # reported as what it reached
+
+
+def _proto_field(number: int, data: bytes) -> bytes:
+    """A length-delimited protobuf field (wire type 2)."""
+
+    def varint(value: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append((value & 0x7F) | (0x80 if value > 0x7F else 0))
+            value >>= 7
+            if not value:
+                return bytes(out)
+
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+
+def keras_metadata(*configs: dict[str, object]) -> bytes:
+    """A TF-Keras ``keras_metadata.pb``: SavedMetadata nodes (field 1), each with a JSON ``metadata`` (field 5)."""
+    nodes = (_proto_field(3, b"root") + _proto_field(4, b"_tf_keras_layer") + _proto_field(5, json.dumps(c).encode())
+             for c in configs)  # fmt: skip
+    return b"".join(_proto_field(1, node) for node in nodes)
+
+
+def test_keras_metadata_of_a_savedmodel_is_read_for_lambda_layers(make_tree: Tree) -> None:
+    dense = {"class_name": "Dense", "config": {"name": "dense", "units": 2}}
+    root = make_tree(
+        {
+            "evil/keras_metadata.pb": keras_metadata(dense, LAMBDA_LAYER),
+            "clean/keras_metadata.pb": keras_metadata(dense, {"class_name": "Dropout", "config": {"rate": 0.1}}),
+            "cut/keras_metadata.pb": keras_metadata(dense, LAMBDA_LAYER)[:-20],
+        }
+    )
+    found = sorted((f.location.path, f.rule_id) for f in model_findings(run(root)))
+    assert found == [("cut/keras_metadata.pb", "AISPM-MODEL-003"), ("evil/keras_metadata.pb", "AISPM-MODEL-004")]

@@ -65,3 +65,38 @@ def test_malicious_chat_template_in_tokenizer_config(make_tree: Tree) -> None:
 )
 def test_decoys(make_tree: Tree, files: dict[str, str | bytes]) -> None:
     assert findings(make_tree(files)) == []
+
+
+STANDARD_INDEX = {
+    "_class_name": "StableDiffusionPipeline",
+    "_diffusers_version": "0.30.0",
+    "feature_extractor": [None, None],
+    "scheduler": ["diffusers", "PNDMScheduler"],
+    "text_encoder": ["transformers", "CLIPTextModel"],
+    "unet": ["diffusers", "UNet2DConditionModel"],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"unet": ["my_unet", "CanaryUNet"]}, "unet: my_unet.CanaryUNet"),
+        ({"_class_name": ["pipeline", "MyPipeline"]}, "_class_name: pipeline.MyPipeline"),
+    ],
+)
+def test_diffusers_custom_components_are_remote_code(make_tree: Tree, change: dict[str, object], named: str) -> None:
+    index = json.dumps(STANDARD_INDEX | change, indent=2)
+    [finding] = findings(make_tree({"sd/model_index.json": index, "sd/unet/my_unet.py": "class CanaryUNet: ...\n"}))
+    assert finding.rule_id == "AISPM-MODEL-007" and named in finding.message
+    assert finding.location.path == "sd/model_index.json" and finding.location.start_line is not None
+
+
+def test_standard_diffusers_pipelines_are_not_remote_code(make_tree: Tree) -> None:
+    root = make_tree(
+        {
+            "sd/model_index.json": json.dumps(STANDARD_INDEX),
+            "onnx/model_index.json": json.dumps({"unet": ["onnxruntime.training", "ORTModule"], "x": ["peft", "P"]}),
+            "broken/model_index.json": "{not json",
+        }
+    )
+    assert findings(root) == []

@@ -76,7 +76,7 @@ GiB = 1024 * MiB
 
 SCANNED_FORMATS = frozenset(
     {"pickle", "joblib", "pytorch-legacy", "pytorch-zip", "npz", "numpy", "zip", "tar", "keras-v3", "hdf5", "gguf",
-     "safetensors", "onnx", "tf-savedmodel", "tf-graphdef"}
+     "safetensors", "onnx", "tf-savedmodel", "tf-graphdef", "keras-metadata"}
 )  # fmt: skip
 _METADATA_FORMATS = frozenset({"gguf", "safetensors", "onnx", "tf-savedmodel", "tf-graphdef"})
 _COMPRESSED = frozenset({"gzip", "bz2", "xz", "lzma", "zlib", "lz4"})
@@ -256,6 +256,11 @@ class _Scanner:
             self.numpy(replay, head, member=member, seekable=seekable, size=size)
         elif fmt == "hdf5":
             self.hdf5(replay, member=member, depth=depth, seekable=seekable)
+        elif fmt == "keras-metadata":
+            from aispm.checks.modelfiles.keras_config import keras_metadata_issues
+
+            issues = keras_metadata_issues(ByteSource(replay, seekable=seekable, size=size))
+            self._keras_issues(issues, member, depth)
         elif fmt in _METADATA_FORMATS:
             self.metadata(fmt, ByteSource(replay, seekable=seekable, size=size), member=member, size=size)
         else:

@@ -19,6 +19,7 @@ from msgspec import Struct
 
 from aispm.checks.modelfiles.config_tree import iter_mappings, under_package
 from aispm.checks.modelfiles.globals_policy import Verdict, judge_global
+from aispm.checks.modelfiles.streams import ByteSource, CorruptData, Truncated
 
 KERAS_PACKAGES = ("keras", "tf_keras", "tensorflow", "keras_hub", "keras_nlp", "keras_cv", "tensorflow_addons")
 MAX_NODES = 500_000
@@ -102,6 +103,29 @@ def _torch_module(config: object, label: str) -> KerasIssue:
     except ValueError:
         return KerasIssue("malformed", f"{label}: its PyTorch module is not valid base64")
     return KerasIssue("custom", message, payload)
+
+
+def keras_metadata_issues(source: ByteSource) -> list[KerasIssue]:
+    """The layer configs of a TF-Keras SavedModel's ``keras_metadata.pb``, which Keras 2 rebuilds its layers from
+    (Lambda code included): a ``SavedMetadata`` protobuf whose nodes (field 1) each carry a JSON ``metadata``
+    string (field 5)."""
+    from aispm.checks.modelfiles.protobuf import ProtobufError, ProtoReader
+
+    reader = ProtoReader(source)
+    issues: list[KerasIssue] = []
+
+    def metadata(end: int) -> None:
+        length = end - source.offset
+        if length > MAX_CONFIG_BYTES:
+            issues.append(KerasIssue("malformed", f"layer metadata larger than {MAX_CONFIG_BYTES // 2**20} MiB"))
+            return
+        issues.extend(parse_config(source.take(length)))
+
+    try:
+        reader.walk(None, {1: lambda end: reader.walk(end, {5: metadata})})
+    except (ProtobufError, Truncated, CorruptData) as exc:
+        issues.append(KerasIssue("malformed", f"keras_metadata.pb: {exc}"))
+    return issues
 
 
 def parse_config(raw: bytes) -> list[KerasIssue]:

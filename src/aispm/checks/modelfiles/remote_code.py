@@ -1,4 +1,5 @@
-"""Hugging Face model directories that run their own code: ``auto_map`` (trust_remote_code) and chat templates.
+"""Hugging Face model directories that run their own code: ``auto_map`` and diffusers custom components
+(trust_remote_code), and chat templates.
 
 A ``config.json`` (or tokenizer/processor config) with ``auto_map`` names Python classes in ``*.py`` files of the
 model repository (or of another repository, ``org/repo--module.Class``); ``from_pretrained(...,
@@ -33,6 +34,9 @@ CONFIG_NAMES = frozenset(
     }
 )
 _HINTS = (b'"auto_map"', b'"chat_template"')
+PIPELINE_INDEX = "model_index.json"
+_PIPELINE_LIBRARIES = frozenset({"diffusers", "transformers", "onnxruntime", "peft", "torch"})
+"""Libraries a diffusers pipeline loads components from by name; any other is a module of the repository."""
 _REFERENCE = re.compile(r"(?:(?P<repo>[\w.-]+/[\w.-]+)--)?(?P<module>[\w.]+)\.(?P<cls>\w+)")
 MAX_LISTED = 8
 
@@ -64,9 +68,12 @@ class RemoteCodeAnalyser(Analyser):
     reads_content = True
 
     def wants(self, ref: FileRef) -> bool:
-        return ref.name_lower in CONFIG_NAMES
+        return ref.name_lower in CONFIG_NAMES or ref.name_lower == PIPELINE_INDEX
 
     def analyse(self, file: FileContent) -> Iterable[Record]:
+        if file.ref.name_lower == PIPELINE_INDEX:
+            yield from self._pipeline_components(file)
+            return
         if file.data is None or not any(hint in file.data for hint in _HINTS):
             return
         try:
@@ -110,6 +117,36 @@ class RemoteCodeAnalyser(Analyser):
             identity="auto_map",
             severity=severity,
             properties={"references": references[:50], "code_files": present, "repositories": sorted(repositories)},
+        )
+
+    def _pipeline_components(self, file: FileContent) -> Iterator[Finding]:
+        """A diffusers ``model_index.json`` names each component's library and class; a library that is not one
+        diffusers knows is a module of the repository (``unet/my_unet.py``), imported with trust_remote_code=True."""
+        if file.data is None:
+            return
+        try:
+            index = load_json(file.text)
+        except StructuredError:
+            return
+        if not isinstance(index, dict):
+            return
+        custom: list[str] = []
+        for component, value in index.items():
+            if component.startswith("_") and component != "_class_name":
+                continue
+            if isinstance(value, list) and len(value) == 2 and all(isinstance(part, str) for part in value):
+                library, cls = value
+                if library.split(".")[0] not in _PIPELINE_LIBRARIES:
+                    custom.append(f"{component}: {library}.{cls}")
+        if not custom:
+            return
+        listed = ", ".join(custom[:MAX_LISTED]) + (" ..." if len(custom) > MAX_LISTED else "")
+        yield get_rule(REMOTE_CODE_RULE).finding(
+            message=f"model_index.json makes trust_remote_code=True pipelines import custom components ({listed})",
+            location=file_location(file, find_line(file.text, f'"{custom[0].split(":")[0]}"')),
+            evidence=listed[:300],
+            identity="model_index",
+            properties={"references": custom[:50]},
         )
 
     def _chat_templates(self, file: FileContent, config: dict[str, Any]) -> Iterator[Finding]:
