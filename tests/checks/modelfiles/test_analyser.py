@@ -590,3 +590,24 @@ def test_keras_metadata_of_a_savedmodel_is_read_for_lambda_layers(make_tree: Tre
     )
     found = sorted((f.location.path, f.rule_id) for f in model_findings(run(root)))
     assert found == [("cut/keras_metadata.pb", "AISPM-MODEL-003"), ("evil/keras_metadata.pb", "AISPM-MODEL-004")]
+
+
+def test_onnx_external_data_linked_out_of_the_model_directory_is_found(tmp_path: Path) -> None:
+    outside = tmp_path / "secrets.txt"
+    outside.write_text("not weights")
+    model_dir = tmp_path / "scan" / "model"
+    model_dir.mkdir(parents=True)
+    (model_dir / "model.onnx").write_bytes(onnx_model([onnx_tensor("w", location="weights.bin")]))
+    (model_dir / "weights.bin").symlink_to(outside)
+    [finding] = model_findings(run(tmp_path / "scan"))
+    assert finding.rule_id == "AISPM-MODEL-006" and "weights.bin" in finding.message
+
+
+def test_onnx_external_data_linked_inside_the_model_directory_is_fine(tmp_path: Path) -> None:
+    model_dir = tmp_path / "model"
+    (model_dir / "shards").mkdir(parents=True)
+    (model_dir / "shards" / "weights-v2.bin").write_bytes(b"\0" * 16)
+    (model_dir / "model.onnx").write_bytes(onnx_model([onnx_tensor("w", location="weights.bin")]))
+    (model_dir / "weights.bin").symlink_to(model_dir / "shards" / "weights-v2.bin")
+    (model_dir / "plain.onnx").write_bytes(onnx_model([onnx_tensor("w", location="missing.bin")]))
+    assert model_findings(run(model_dir)) == []

@@ -19,10 +19,17 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
-from aispm.checks.modelfiles.archives import DEFAULT_SCAN_LIMITS, ModelScanReport, PickleMember, scan_model_file
+from aispm.checks.modelfiles.archives import (
+    DEFAULT_SCAN_LIMITS,
+    ContainerIssue,
+    ModelScanReport,
+    PickleMember,
+    scan_model_file,
+)
 from aispm.checks.modelfiles.globals_policy import Verdict, judge_global
 from aispm.checks.modelfiles.pickle_scan import ImportedGlobal
 from aispm.discover.model_files import (
@@ -139,6 +146,7 @@ class ModelSecurityAnalyser(Analyser):
             raise AnalysisError(f"cannot read model file: {exc.strerror or exc}") from None
         asset: Asset | None = None
         if report is not None:
+            report.issues.extend(linked_outside(ref.path, report.external_data))
             findings = list(report_findings(report, file))
             asset = model_file_asset(report, file, findings, _inventory(info, ref.size, sha256))
             yield asset
@@ -150,6 +158,22 @@ class ModelSecurityAnalyser(Analyser):
             yield from hub_cache_records(asset, ref.path)
         if problems:  # raised last: the records above are kept, and the file still shows an error
             raise AnalysisError("; ".join(problems))
+
+
+def linked_outside(model: Path, locations: list[str]) -> Iterator[ContainerIssue]:
+    """External data files of an ONNX model that are links out of its directory: the name stays inside, the file
+    the loader opens does not (the link is resolved here, never read)."""
+    directory = model.parent.resolve()
+    for location in locations:
+        candidate = model.parent / location
+        try:
+            resolved = candidate.resolve()
+        except (OSError, RuntimeError):  # a link loop
+            continue
+        if resolved != directory and directory not in resolved.parents:
+            target = str(resolved)[:200]
+            yield ContainerIssue("onnx-external", f"external data {location[:200]!r} is a link to {target!r}, outside "
+                                 "the model's directory")  # fmt: skip
 
 
 CONTAINER_FORMATS = WRAPPERS | {"lzma"}

@@ -153,6 +153,9 @@ class ModelScanReport(Struct):
     """The member names of the file itself when it is a zip: identification reuses them instead of re-listing."""
     head_format: str | None = None
     """What :func:`sniff_format` said of the file's head: identification reuses it instead of sniffing again."""
+    external_data: list[str] = field(default_factory=list)
+    """External-data locations of an ONNX file (not of a member) whose names stay in its directory: the caller,
+    which knows where the file is, checks that no link takes them out."""
 
 
 def join_member(outer: str, inner: str) -> str:
@@ -534,6 +537,8 @@ class _Scanner:
             self.issue("incomplete", f"not fully analysed: {exc}", member)
             return
         for location, tensor in sorted(facts.external_locations.items()):
+            if not escapes_directory(location) and not member:
+                self.report.external_data.append(location)
             if escapes_directory(location):
                 self.issue("onnx-external", f"tensor {tensor!r} reads external data from {location!r}, outside the "
                            "model's directory", member)  # fmt: skip
