@@ -146,7 +146,8 @@ class ModelSecurityAnalyser(Analyser):
             raise AnalysisError(f"cannot read model file: {exc.strerror or exc}") from None
         asset: Asset | None = None
         if report is not None:
-            report.issues.extend(linked_outside(ref.path, report.external_data))
+            if report.external_data:
+                report.issues.extend(linked_outside(ref.path, report.external_data))
             findings = list(report_findings(report, file))
             asset = model_file_asset(report, file, findings, _inventory(info, ref.size, sha256))
             yield asset
