@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("yaml", "sqlalchemy", "rich", "jinja2", "pyarrow", "importlib.resources")
+HEAVY = ("yaml", "sqlalchemy", "rich", "jinja2", "pyarrow", "importlib.resources", "h5py", "numpy")
 
 
 def _modules_after(code: str) -> set[str]:

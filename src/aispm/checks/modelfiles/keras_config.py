@@ -4,8 +4,9 @@ A Keras v3 ``.keras`` file is a zip whose ``config.json`` names every layer by m
 and instantiates them when loading.  ``Lambda`` layers carry Python bytecode or a function reference that Keras
 runs when ``safe_mode=False`` (and older versions ran unconditionally, CVE-2024-3660); a ``module`` outside Keras
 is arbitrary code (the class of CVE-2025-1550).  Legacy HDF5 ``.h5`` models keep the same JSON in their
-``model_config`` attribute, read with h5py (attributes only: no weight is read).  Without h5py (the ``models``
-extra) the JSON is looked for in the file's first bytes, which a file that places or spells it unusually escapes.
+``model_config`` attribute, read with h5py (attributes only: no weight is read).  Where h5py cannot be imported
+(a platform without its wheel) the JSON is looked for in the file's first bytes, which a file that places or
+spells it unusually escapes.
 """
 
 from __future__ import annotations
