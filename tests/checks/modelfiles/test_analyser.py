@@ -132,6 +132,9 @@ def test_compressed_files_without_models_are_not_model_files(make_tree: Tree) ->
             "data/train.csv.gz": gzip.compress(b"id,text\n1,hello\n" * 5000),
             "logs/app.tar.gz": gzip.compress(tar_bytes({"app.log": b"started\n" * 100})),
             "notes.txt.xz": lzma.compress(b"release notes"),
+            "notes.txt.gz": gzip.compress(b"(Note: the pickle opcodes start like this line does)\n"),
+            "tree.sexp.gz": gzip.compress(b"((define (f x) (* x x)))\n"),
+            "readme.bz2": bz2.compress(b"(the readme of a project)\n"),
         }
     )
     result = run(root)
@@ -554,8 +557,7 @@ def test_getattr_that_reaches_a_dangerous_callable_is_critical(make_tree: Tree) 
     ops.unicode(CANARY).tuple_(1).reduce().stop()
     findings = model_findings(run(make_tree({"hidden.pkl": ops.build()})))
     assert {f.rule_id for f in findings} == {"AISPM-MODEL-001"}
-    assert any("calls os.path.join" in f.message for f in findings)
-    assert not any("builtins.getattr" in f.message for f in findings)  # reported as what it reached
+    assert any("calls os.path.join" in f.message for f in findings)  # reported as what it reached, and getattr too
 
 
 def _proto_field(number: int, data: bytes) -> bytes:
@@ -611,3 +613,22 @@ def test_onnx_external_data_linked_inside_the_model_directory_is_fine(tmp_path: 
     (model_dir / "weights.bin").symlink_to(model_dir / "shards" / "weights-v2.bin")
     (model_dir / "plain.onnx").write_bytes(onnx_model([onnx_tensor("w", location="missing.bin")]))
     assert model_findings(run(model_dir)) == []
+
+
+def test_getattr_through_a_module_attribute_stays_critical(make_tree: Tree) -> None:
+    # getattr(getattr(torch.serialization, "os"), "system")("echo ..."): the reached name is not allowlisted
+    ops = Ops(4).global_("builtins", "getattr").memoize()
+    ops.binget(0).global_("torch.serialization", "pickle_module").pop().global_("torch", "serialization")
+    ops.unicode("os").tuple_(2).reduce().unicode("system").tuple_(2).reduce().unicode(CANARY).tuple_(1).reduce()
+    findings = model_findings(run(make_tree({"chain.pkl": ops.stop().build()})))
+    assert any(f.severity is Severity.CRITICAL and "builtins.getattr" in f.message for f in findings)
+
+
+def test_getattr_handed_to_another_callable_stays_critical(make_tree: Tree) -> None:
+    # One allowlisted getattr call, then getattr itself passed as a value to a callable that would call it.
+    ops = Ops(4).global_("builtins", "getattr").memoize().global_("zoneinfo", "ZoneInfo").unicode("_unpickle")
+    ops.tuple_(2).reduce().pop()
+    ops.global_("torch._utils", "_rebuild_from_type_v2").mark().binget(0).global_("builtins", "str").tuple_(0)
+    ops.none().tuple_().reduce().stop()
+    findings = model_findings(run(make_tree({"escape.pkl": ops.build()})))
+    assert any(f.severity is Severity.CRITICAL and "builtins.getattr" in f.message for f in findings)

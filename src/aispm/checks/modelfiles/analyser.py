@@ -311,9 +311,11 @@ def report_findings(report: ModelScanReport, file: FileContent) -> Iterator[Find
 def _pickle_findings(found: PickleMember, location: Location, model_asset: str) -> Iterator[Finding]:
     member, scan = found.member, found.scan
     unknown: list[ImportedGlobal] = []
+    reached = [g for g in scan.globals.values() if g.opcode == "getattr"]
+    all_allowlisted = all(judge_global(g.module, g.name).verdict is Verdict.SAFE for g in reached)
     for imported in scan.globals.values():
-        if imported.resolved and not imported.called:
-            continue  # getattr whose every call named its target: the targets are judged, as imports of their own
+        if imported.resolved and not imported.called and all_allowlisted:
+            continue  # getattr only ever reached allowlisted attributes (ZoneInfo._unpickle): nothing to report
         judgement = judge_global(imported.module, imported.name)
         if judgement.verdict is Verdict.DANGEROUS:
             action = "imports and calls" if imported.called else "imports"

@@ -85,6 +85,7 @@ _LZMA_ALONE = b"]\x00\x00\x80\x00"
 _STRICT_PICKLE_NAMES = frozenset({".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt"})
 _PICKLE_OPCODES = frozenset(b"(.0123FIJKLMNPQRSTUVXabcdeghijlopqrstu}])" + bytes(range(0x80, 0x99)))
 _PICKLE_FIRST_BYTES = frozenset(bytes([byte]) for byte in b"(}])cilN\x80")
+_FALLBACK_PROBE = 512
 """What a pickle starts with (a PROTO header, or the first opcode of a protocol 0/1 pickle)."""
 _STRONG_EXTENSIONS = {".safetensors": "safetensors", ".gguf": "gguf", ".onnx": "onnx", ".npy": "numpy"}
 """Extensions only one format uses: a file under such a name whose bytes are no such file is malformed."""
@@ -190,11 +191,30 @@ def _sniff_refined(head: bytes, name: str, pickle_fallback: bool, fmt: str | Non
     if fmt == "joblib":
         compression = compression_of(head)
         return compression if compression is not None else "joblib"
-    if fmt is None and pickle_fallback and head[:1] in _PICKLE_FIRST_BYTES and sniff_format(head, "m.pkl") == "pickle":
+    if (
+        fmt is None
+        and pickle_fallback
+        and head[:1] in _PICKLE_FIRST_BYTES
+        and sniff_format(head, "m.pkl") == "pickle"
+        and _opcodes_until_unknown(head)
+    ):
         return "pickle"
     if fmt is None and _has_pickle_proto(head, name, pickle_fallback):
         return "pickle"
     return fmt
+
+
+def _opcodes_until_unknown(head: bytes) -> bool:
+    """Whether a headerless head reads as pickle opcodes to its end (or to a cut argument): text that merely opens
+    with a pickle-like byte, ``(Note ...`` or ``((define``, meets a byte that is no opcode within a few bytes."""
+    import pickletools  # parses opcodes and their arguments only; nothing is built or called
+
+    try:
+        for _ in pickletools.genops(io.BytesIO(head[:_FALLBACK_PROBE])):
+            pass
+    except ValueError as exc:
+        return "unknown" not in str(exc)
+    return True
 
 
 def _has_pickle_proto(head: bytes, name: str, pickle_fallback: bool) -> bool:

@@ -198,6 +198,9 @@ class PickleWalker:
         self.memo: dict[int, Any] = {}
         self.parked = 0
         """Items parked on the metastack under MARKs."""
+        self.watch_getattr = False
+        """Set once the pickle imports getattr: every call then goes through :meth:`_call`, which resolves
+        getattr's calls and notes getattr handed to another callable as called."""
         self.kept_items = 0
         self.op_offset = 0
 
@@ -303,8 +306,8 @@ class PickleWalker:
                     if len(stack) >= 2:
                         stack[-2:] = [(stack[-2], stack[-1])]
                         continue
-                elif code == 0x52:  # REDUCE (a getattr call goes to the handler, which resolves it)
-                    if len(stack) >= 2 and not (type(stack[-2]) is GlobalRef and stack[-2].name == "getattr"):
+                elif code == 0x52:  # REDUCE (once getattr is imported, calls go to the handler: see _call)
+                    if len(stack) >= 2 and not self.watch_getattr:
                         args = stack.pop()
                         factory = stack[-1]
                         if isinstance(factory, GlobalRef):
@@ -433,9 +436,15 @@ class PickleWalker:
 
     def _import(self, module: str, name: str, opcode: str) -> GlobalRef:
         self.scan.record(module, name, opcode, self.op_offset)
+        if name == "getattr" and module in _BUILTIN_MODULES:
+            self.watch_getattr = True
         return GlobalRef(module, name)
 
     def _call(self, factory: Any, args: Any) -> Any:
+        if self.watch_getattr and type(args) is tuple:
+            for item in args:  # getattr handed to another callable, which may call it with anything
+                if type(item) is GlobalRef and item.name == "getattr" and item.module in _BUILTIN_MODULES:
+                    self.scan.mark_called(item)
         if isinstance(factory, GlobalRef):
             attribute = _attribute_path(factory, args)
             if attribute is not None:  # getattr(<global>, "name"): the pickle imports the attribute
