@@ -528,17 +528,21 @@ class _Scanner:
         """A Keras HDF5 model's ``model_config`` (HDF5 is read at random offsets: a stream is held, up to a bound)."""
         from aispm.checks.modelfiles.keras_config import H5Error, SeekableInput, config_issues, h5_model_config
 
+        if member and posixpath.basename(member) in _KERAS_WEIGHTS:
+            return  # a .keras file's weights: its config is config.json, checked beside them
         if seekable and hasattr(stream, "tell"):
             handle = cast(SeekableInput, stream)
+            handle.seek(0, io.SEEK_END)
+            size = handle.tell()
         else:
             data = ByteSource(stream).peek(SIZED_BUFFER_BYTES + 1)
             if len(data) > SIZED_BUFFER_BYTES:
                 limit = SIZED_BUFFER_BYTES // MiB
                 self.issue("incomplete", f"not analysed: compressed HDF5 data larger than {limit} MiB", member)
                 return
-            handle = io.BytesIO(data)
+            handle, size = io.BytesIO(data), len(data)
         try:
-            config = h5_model_config(handle)
+            config = h5_model_config(handle, size)
         except H5Error as exc:
             self.issue("malformed", f"HDF5 model: {exc}", member)
             return
@@ -733,6 +737,7 @@ _TF_CATEGORY = {
 }
 
 _KERAS_MEMBERS = frozenset({"model.weights.h5", "model.weights.npz", "metadata.json"})
+_KERAS_WEIGHTS = frozenset({"model.weights.h5"})
 
 _NPY_MAGIC = b"\x93NUMPY"
 

@@ -4,9 +4,9 @@ A Keras v3 ``.keras`` file is a zip whose ``config.json`` names every layer by m
 and instantiates them when loading.  ``Lambda`` layers carry Python bytecode or a function reference that Keras
 runs when ``safe_mode=False`` (and older versions ran unconditionally, CVE-2024-3660); a ``module`` outside Keras
 is arbitrary code (the class of CVE-2025-1550).  Legacy HDF5 ``.h5`` models keep the same JSON in their
-``model_config`` attribute, read with h5py (attributes only: no weight is read).  Where h5py cannot be imported
-(a platform without its wheel) the JSON is looked for in the file's first bytes, which a file that places or
-spells it unusually escapes.
+``model_config`` attribute, read with h5py in a child process (attributes only: no weight is read).  Where h5py
+cannot be imported (a platform without its wheel) the JSON is looked for in the file's first bytes, which a file
+that places or spells it unusually escapes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
 from msgspec import Struct
@@ -154,23 +155,36 @@ class H5Error(ValueError):
     """An HDF5 file h5py cannot read, or a ``model_config`` that is not a JSON object."""
 
 
-def h5_model_config(handle: SeekableInput) -> Any | None:
-    """The parsed ``model_config`` attribute of an HDF5 file (``None`` when it has none: a data file)."""
-    try:
-        import h5py
-    except ImportError:
-        handle.seek(0)
-        return find_h5_model_config(handle.read(H5_SEARCH_BYTES))
-    try:
-        with h5py.File(handle, "r") as h5:
-            raw = h5.attrs.get("model_config")
-    except Exception as exc:  # h5py raises OSError, KeyError, ValueError, RuntimeError for damaged files
-        raise H5Error(f"cannot be read: {exc}") from None
-    if raw is None:
+def h5_model_config(handle: SeekableInput, size: int) -> Any | None:
+    """The parsed ``model_config`` attribute of an HDF5 file (``None`` when it has none: a data file).
+
+    Attribute names are stored as they are, so a file of at most :data:`H5_SEARCH_BYTES` without the bytes
+    ``model_config`` has no such attribute and costs no reader; any other file is read by h5py in a child process
+    (:mod:`.h5_reader`), or searched in its first bytes where h5py is not installed.
+    """
+    from aispm.checks.modelfiles.h5_reader import H5ReaderError, H5Unavailable, read_model_config
+
+    handle.seek(0)
+    head = handle.read(H5_SEARCH_BYTES)
+    end = h5_end_of_file(head)
+    if end is not None and end > size:
+        raise H5Error(f"the file is cut short: its superblock says {end} bytes, it has {size}")
+    if size <= H5_SEARCH_BYTES and b"model_config" not in head:
         return None
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    if len(text) > MAX_CONFIG_BYTES:
-        raise H5Error(f"model_config is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB")
+    name = getattr(handle, "name", None)
+    path = name if isinstance(name, str) and Path(name).is_file() else None
+    data = None
+    if path is None:
+        handle.seek(0)
+        data = handle.read()
+    try:
+        text = read_model_config(path, data)
+    except H5Unavailable:
+        return find_h5_model_config(head)
+    except H5ReaderError as exc:
+        raise H5Error(str(exc)) from None
+    if text is None:
+        return None
     try:
         config = json.loads(text)
     except (ValueError, RecursionError):
@@ -178,6 +192,24 @@ def h5_model_config(handle: SeekableInput) -> Any | None:
     if not isinstance(config, dict):
         raise H5Error("model_config is not a JSON object")
     return config
+
+
+def h5_end_of_file(head: bytes) -> int | None:
+    """The size an HDF5 file declares in its superblock (at offset 0), or ``None`` when it cannot be read."""
+    if not head.startswith(b"\x89HDF\r\n\x1a\n") or len(head) < 16:
+        return None
+    version = head[8]
+    if version in (0, 1):  # size of offsets at 13; base, free-space, end-of-file addresses after the fixed fields
+        width, addresses = head[13], 24 if version == 0 else 28
+    elif version in (2, 3):  # size of offsets at 9; base, extension, end-of-file addresses from 12
+        width, addresses = head[9], 12
+    else:
+        return None
+    if width not in (2, 4, 8) or len(head) < addresses + 3 * width:
+        return None
+    base = int.from_bytes(head[addresses : addresses + width], "little")
+    end = int.from_bytes(head[addresses + 2 * width : addresses + 3 * width], "little")
+    return base + end
 
 
 def find_h5_model_config(data: bytes) -> Any | None:
