@@ -382,8 +382,11 @@ def _read_small(path: Path, limit: int = 4 * 1024 * 1024) -> str:
 def _model_identity(evidence: _DirectoryEvidence) -> tuple[str, str | None, str]:
     """(identity for the key, revision, display name): hub cache repo id, else model-index name, else the path."""
     parts = tuple(evidence.dir_rel.split("/")) if evidence.dir_rel else ()
-    cached = hub_cache_id((*parts, "config.json"), "models")
-    if cached is not None and cached[2] == len(parts) - 1:
+    # The absolute path, as for a lone file of a snapshot (hub_cache_records): scanning the snapshot itself or the
+    # whole cache names the same repository.
+    absolute = Path(evidence.root).resolve().joinpath(*parts).parts
+    cached = hub_cache_id((*absolute, "config.json"), "models")
+    if cached is not None and cached[2] == len(absolute) - 1:
         return cached[0], cached[1], cached[0]
     card = evidence.card
     index = card.data.get("model-index") if card is not None else None

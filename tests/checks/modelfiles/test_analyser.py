@@ -511,20 +511,25 @@ def _tar_with(entries: list[tuple[str, bytes | None, str]]) -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("name", "entries"),
+    ("entries", "severities"),
     [
-        ("model.tar", [("../../.bashrc", b"echo canary", "")]),
-        ("model.tar", [("/etc/cron.d/job", b"* * * * * root true", "")]),
-        ("model.tar", [("weights/link", None, "../../../home/user/.ssh/authorized_keys")]),
-        ("model.tar", [("weights/link", None, "/etc/passwd")]),
-        ("model.tar", [("weights/hard", None, "hard:../outside")]),
+        ([("../../.bashrc", b"echo canary", "")], [Severity.HIGH]),
+        ([("/etc/cron.d/job", b"* * * * * root true", "")], [Severity.HIGH]),
+        # a link out on its own is medium (rootfs and virtualenv tarballs have them) ...
+        ([("weights/link", None, "../../../home/user/.ssh/authorized_keys")], [Severity.MEDIUM]),
+        ([("weights/link", None, "/etc/passwd")], [Severity.MEDIUM]),
+        ([("weights/hard", None, "hard:../outside")], [Severity.MEDIUM]),
+        # ... and what is written through it is high, however the links are chained
+        ([("etc", None, "/etc"), ("etc/cron.d/job", b"x", "")], [Severity.HIGH, Severity.MEDIUM]),
+        ([("y", None, "."), ("x", None, "y/.."), ("x/canary.txt", b"x", "")], [Severity.HIGH]),
     ],
 )
 def test_archive_members_that_escape_extraction_are_found(
-    make_tree: Tree, name: str, entries: list[tuple[str, bytes | None, str]]
+    make_tree: Tree, entries: list[tuple[str, bytes | None, str]], severities: list[Severity]
 ) -> None:
-    [finding] = model_findings(run(make_tree({name: _tar_with(entries)})))
-    assert finding.rule_id == "AISPM-MODEL-018" and finding.severity is Severity.HIGH
+    findings = model_findings(run(make_tree({"model.tar": _tar_with(entries)})))
+    assert {f.rule_id for f in findings} == {"AISPM-MODEL-018"}
+    assert sorted(f.severity for f in findings) == sorted(severities)
 
 
 def test_zip_member_that_escapes_extraction_is_found(make_tree: Tree) -> None:
@@ -632,3 +637,29 @@ def test_getattr_handed_to_another_callable_stays_critical(make_tree: Tree) -> N
     ops.none().tuple_().reduce().stop()
     findings = model_findings(run(make_tree({"escape.pkl": ops.build()})))
     assert any(f.severity is Severity.CRITICAL and "builtins.getattr" in f.message for f in findings)
+
+
+def test_onnx_in_a_hub_cache_snapshot_links_to_its_blobs_without_a_finding(tmp_path: Path) -> None:
+    repo = tmp_path / "hub" / "models--org--tiny-onnx"
+    (repo / "blobs").mkdir(parents=True)
+    snapshot = repo / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    (repo / "blobs" / "aaa").write_bytes(onnx_model([onnx_tensor("w", location="model.onnx_data")]))
+    (repo / "blobs" / "bbb").write_bytes(b"\0" * 16)
+    (snapshot / "model.onnx").symlink_to("../../blobs/aaa")
+    (snapshot / "model.onnx_data").symlink_to("../../blobs/bbb")
+    assert model_findings(run(tmp_path / "hub")) == []
+    (snapshot / "model.onnx_data").unlink()
+    (snapshot / "model.onnx_data").symlink_to(tmp_path / "elsewhere.bin")  # out of the repository: still a finding
+    (tmp_path / "elsewhere.bin").write_bytes(b"\0")
+    assert [f.rule_id for f in model_findings(run(tmp_path / "hub"))] == ["AISPM-MODEL-006"]
+
+
+def test_a_snapshot_scanned_on_its_own_names_one_repository(make_tree: Tree) -> None:
+    snapshot = "hub/models--Org--Tiny/snapshots/2222bbbb"
+    config = json.dumps({"architectures": ["TinyModel"], "model_type": "tiny"})
+    root = make_tree({f"{snapshot}/config.json": config, f"{snapshot}/model.pkl": benign_sklearn_pickle()})
+    for scanned in (root, root / snapshot):
+        result = scan([str(scanned)], ScanOptions(workers=1))
+        models = [a for a in result.assets if a.kind is AssetKind.MODEL]
+        assert [(m.name, m.version) for m in models] == [("Org/Tiny", "2222bbbb")], scanned

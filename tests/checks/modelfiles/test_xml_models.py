@@ -114,6 +114,9 @@ XI = 'xmlns:xi="http://www.w3.org/2001/XInclude"'
     [
         PMML_BODY.replace("<Header", f'<xi:include {XI} href="file:///etc/passwd" parse="text"/><Header', 1),
         PMML_BODY.replace("<PMML", f"<PMML {XI}", 1).replace("<Header", "<xi:include href='secrets.xml'/><Header", 1),
+        PMML_BODY.replace(  # the namespace spelled with character references, as XML parsers read it
+            "<Header", '<xi:include xmlns:xi="http&#58;//www.w3.org/2001/X&#x49;nclude" href="secrets.xml"/><Header', 1
+        ),
     ],
 )
 def test_xinclude_in_an_xml_model_is_a_finding(make_tree: Tree, text: str) -> None:

@@ -34,6 +34,7 @@ from aispm.checks.modelfiles.globals_policy import Verdict, judge_global
 from aispm.checks.modelfiles.pickle_scan import ImportedGlobal
 from aispm.discover.model_files import (
     ModelFileInfo,
+    hub_cache_id,
     hub_cache_records,
     identify_model_file,
     inventory_properties,
@@ -64,6 +65,7 @@ _METADATA_KINDS: dict[str, tuple[str, Severity | None]] = {
     "gguf-template": (TEMPLATE_RULE, None),
     "onnx-external": (ONNX_RULE, None),
     "archive-traversal": (TRAVERSAL_RULE, None),
+    "archive-link": (TRAVERSAL_RULE, Severity.MEDIUM),
     "onnx-domain": (ONNX_RULE, Severity.MEDIUM),
     "tf-code": (TENSORFLOW_RULE, Severity.CRITICAL),
     "tf-files": (TENSORFLOW_RULE, None),
@@ -163,8 +165,11 @@ class ModelSecurityAnalyser(Analyser):
 
 def linked_outside(model: Path, locations: list[str]) -> Iterator[ContainerIssue]:
     """External data files of an ONNX model that are links out of its directory: the name stays inside, the file
-    the loader opens does not (the link is resolved here, never read)."""
-    directory = model.parent.resolve()
+    the loader opens does not (the link is resolved here, never read).  In a Hugging Face cache every file of a
+    snapshot is a link into the repository's ``blobs``: the repository's cache folder is the bound there."""
+    cached = hub_cache_id(model.parts, "models")
+    bound = Path(*model.parts[: cached[2] - 1]) if cached is not None else model.parent
+    directory = bound.resolve()
     for location in locations:
         candidate = model.parent / location
         try:

@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from msgspec import Struct, field
 
 from aispm.checks.modelfiles.joblib_arrays import joblib_build_hook
-from aispm.checks.modelfiles.paths import escapes_directory, link_escapes
+from aispm.checks.modelfiles.paths import escapes_directory, landing_path, link_escapes
 from aispm.checks.modelfiles.pickle_scan import (
     DEFAULT_LIMITS,
     HIGHEST_PROTOCOL,
@@ -436,6 +436,7 @@ class _Scanner:
         import tarfile
 
         count = 0
+        links: dict[str, str] = {}
         try:
             with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r:" if seekable else "r|") as archive:
                 for info in archive:
@@ -443,20 +444,26 @@ class _Scanner:
                     if count > self.limits.max_members:
                         self.issue("incomplete", f"only the first {self.limits.max_members} members analysed", member)
                         return
-                    self._tar_traversal(info, member)
+                    self._tar_traversal(info, member, links)
                     if info.isfile():
                         self._tar_member(archive, info, member, depth, seekable)
         except read_errors(tarfile.TarError) as exc:
             self.issue("malformed", f"corrupt tar archive: {exc}", member)
 
-    def _tar_traversal(self, info: tarfile.TarInfo, member: str) -> None:
+    def _tar_traversal(self, info: tarfile.TarInfo, member: str, links: dict[str, str]) -> None:
+        """A member written outside the extraction folder (by its name, or through links extracted before it) is
+        high; a link that points out is medium on its own (a rootfs tarball has many) and makes what is written
+        through it high."""
         name = info.name[:200]
-        if escapes_directory(info.name):
+        landing = landing_path(info.name, links)
+        if escapes_directory(info.name) or landing is None or escapes_directory(landing):
             self.issue("archive-traversal", f"tar member {name!r} is written outside the folder it is extracted to",
                        member)  # fmt: skip
-        elif (info.issym() or info.islnk()) and link_escapes(info.name, info.linkname, hard=info.islnk()):
-            self.issue("archive-traversal", f"tar member {name!r} links to {info.linkname[:200]!r}, outside the "
-                       "folder it is extracted to", member)  # fmt: skip
+        elif (info.issym() or info.islnk()) and link_escapes(landing, info.linkname, hard=info.islnk()):
+            self.issue("archive-link", f"tar member {name!r} links to {info.linkname[:200]!r}, outside the folder it "
+                       "is extracted to", member)  # fmt: skip
+        if info.issym() and landing is not None:
+            links[landing] = info.linkname
 
     def _tar_member(
         self, archive: tarfile.TarFile, info: tarfile.TarInfo, member: str, depth: int, seekable: bool

@@ -34,3 +34,34 @@ def link_escapes(member: str, target: str, *, hard: bool) -> bool:
         if target.startswith(("/", "\\"))
         else escapes_directory(posixpath.join(posixpath.dirname(member.replace("\\", "/")), target))
     )
+
+
+MAX_LINK_HOPS = 40
+
+
+def landing_path(name: str, links: dict[str, str]) -> str | None:
+    """Where an archive member lands, relative to the extraction folder, once the symbolic links extracted before
+    it are followed through its folders (``x -> y/..`` then ``x/file``); ``..`` parts that climb out are kept.
+    ``None`` when the links loop."""
+    parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".")]
+    landed: list[str] = []
+    hops = 0
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            if landed and landed[-1] != "..":
+                landed.pop()
+            else:
+                landed.append("..")
+            continue
+        target = links.get("/".join([*landed, part])) if parts else None  # folders only: the file is created anew
+        if target is None:
+            landed.append(part)
+            continue
+        hops += 1
+        if hops > MAX_LINK_HOPS:
+            return None
+        if target.startswith(("/", "\\")) or _WINDOWS_ABSOLUTE.match(target):
+            return "/" + "/".join([target.lstrip("/\\"), *parts])
+        parts = [piece for piece in target.replace("\\", "/").split("/") if piece not in ("", ".")] + parts
+    return "/".join(landed)

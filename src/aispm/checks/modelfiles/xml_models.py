@@ -35,6 +35,7 @@ _FRAMEWORKS = {"pmml": "pmml", "openvino-ir": "openvino", "opencv-xml": "opencv"
 _ROOT_HINT = re.compile(rb"<(?:[\w.-]+:)?(PMML|net|opencv_storage)[\s>/]")
 _PROLOG_HINT = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
 _XINCLUDE_NAMESPACE = b"http://www.w3.org/2001/XInclude"
+_CHAR_REFERENCE = re.compile(rb"&#(x?)([0-9A-Fa-f]{1,8});")
 _XINCLUDE = re.compile(rb"""<(?:[\w.-]+:)?include\b[^>]{0,2000}?\bhref\s*=\s*["']([^"']{0,2000})["']""")
 
 
@@ -203,10 +204,21 @@ class XmlModelAnalyser(Analyser):
 def _xinclude_href(data: bytes) -> str | None:
     """The target of the first XInclude in ``data``: a parser with XInclude on (lxml's ``xinclude()``, Xerces with
     XInclude awareness) reads that file or URL into the document, as an external entity would."""
+    if b"&#" in data:  # character references spell the namespace as well as its letters do (&#58; for ':')
+        data = _CHAR_REFERENCE.sub(_referenced_character, data)
     if _XINCLUDE_NAMESPACE not in data:
         return None
     match = _XINCLUDE.search(data)
     return match.group(1).decode("utf-8", "replace") if match else None
+
+
+def _referenced_character(match: re.Match[bytes]) -> bytes:
+    hexadecimal, digits = match.group(1), match.group(2)
+    try:
+        code = int(digits, 16 if hexadecimal else 10)
+        return chr(code).encode("utf-8") if code < 0x110000 else match.group(0)
+    except ValueError:
+        return match.group(0)
 
 
 def _sha256(body: bytes | BinaryIO) -> str:
