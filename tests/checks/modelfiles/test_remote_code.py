@@ -86,7 +86,8 @@ STANDARD_INDEX = {
 )
 def test_diffusers_custom_components_are_remote_code(make_tree: Tree, change: dict[str, object], named: str) -> None:
     index = json.dumps(STANDARD_INDEX | change, indent=2)
-    [finding] = findings(make_tree({"sd/model_index.json": index, "sd/unet/my_unet.py": "class CanaryUNet: ...\n"}))
+    files = {"sd/model_index.json": index, "sd/unet/my_unet.py": "class CanaryUNet: ...\n", "sd/pipeline.py": "..."}
+    [finding] = findings(make_tree(dict(files)))
     assert finding.rule_id == "AISPM-MODEL-007" and named in finding.message
     assert finding.location.path == "sd/model_index.json" and finding.location.start_line is not None
 
@@ -96,6 +97,8 @@ def test_standard_diffusers_pipelines_are_not_remote_code(make_tree: Tree) -> No
         {
             "sd/model_index.json": json.dumps(STANDARD_INDEX),
             "onnx/model_index.json": json.dumps({"unet": ["onnxruntime.training", "ORTModule"], "x": ["peft", "P"]}),
+            # a library that is an installed package, not a module of the repository
+            "clip/model_index.json": json.dumps(STANDARD_INDEX | {"image_encoder": ["open_clip", "CLIPVisionModel"]}),
             "broken/model_index.json": "{not json",
         }
     )

@@ -121,7 +121,7 @@ def keras_metadata_issues(source: ByteSource) -> list[KerasIssue]:
         if length > MAX_CONFIG_BYTES:
             issues.append(KerasIssue("malformed", f"layer metadata larger than {MAX_CONFIG_BYTES // 2**20} MiB"))
             return
-        issues.extend(parse_config(source.take(length)))
+        issues.extend(parse_config(source.take(length), "a layer's metadata in keras_metadata.pb"))
 
     try:
         reader.walk(None, {1: lambda end: reader.walk(end, {5: metadata})})
@@ -130,14 +130,14 @@ def keras_metadata_issues(source: ByteSource) -> list[KerasIssue]:
     return issues
 
 
-def parse_config(raw: bytes) -> list[KerasIssue]:
+def parse_config(raw: bytes, source: str = "config.json") -> list[KerasIssue]:
     """Issues of a ``config.json`` (bounded size; invalid JSON is a malformed issue)."""
     if len(raw) > MAX_CONFIG_BYTES:
         return [KerasIssue("malformed", f"config larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB not checked")]
     try:
         config = json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        return [KerasIssue("malformed", f"config.json is not valid JSON ({type(exc).__name__})")]
+        return [KerasIssue("malformed", f"{source} is not valid JSON ({type(exc).__name__})")]
     return config_issues(config)
 
 

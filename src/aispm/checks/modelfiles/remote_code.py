@@ -131,12 +131,18 @@ class RemoteCodeAnalyser(Analyser):
         if not isinstance(index, dict):
             return
         custom: list[str] = []
+        directory = file.ref.path.parent
         for component, value in index.items():
             if component.startswith("_") and component != "_class_name":
                 continue
             if isinstance(value, list) and len(value) == 2 and all(isinstance(part, str) for part in value):
                 library, cls = value
-                if library.split(".")[0] not in _PIPELINE_LIBRARIES:
+                if library.split(".")[0] in _PIPELINE_LIBRARIES:
+                    continue
+                # A module of the repository (the component's folder, or the top for a custom pipeline); any other
+                # name is an installed package, which diffusers imports as one.
+                module = f"{library.replace('.', '/')}.py"
+                if (directory / component / module).is_file() or (directory / module).is_file():
                     custom.append(f"{component}: {library}.{cls}")
         if not custom:
             return
