@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import BinaryIO
 
 from aispm.analyser import Analyser, AnalysisError, Record, file_location
@@ -31,10 +30,10 @@ from aispm.checks.modelfiles.archives import (
     scan_model_file,
 )
 from aispm.checks.modelfiles.globals_policy import Verdict, judge_global
+from aispm.checks.modelfiles.paths import links_out_of
 from aispm.checks.modelfiles.pickle_scan import ImportedGlobal
 from aispm.discover.model_files import (
     ModelFileInfo,
-    hub_cache_id,
     hub_cache_records,
     identify_model_file,
     inventory_properties,
@@ -148,8 +147,9 @@ class ModelSecurityAnalyser(Analyser):
             raise AnalysisError(f"cannot read model file: {exc.strerror or exc}") from None
         asset: Asset | None = None
         if report is not None:
-            if report.external_data:
-                report.issues.extend(linked_outside(ref.path, report.external_data))
+            for location, target in links_out_of(ref.path, report.external_data):
+                report.issues.append(ContainerIssue("onnx-external", f"external data {location[:200]!r} is a link to "
+                                                    f"{target[:200]!r}, outside the model's directory"))  # fmt: skip
             findings = list(report_findings(report, file))
             asset = model_file_asset(report, file, findings, _inventory(info, ref.size, sha256))
             yield asset
@@ -161,25 +161,6 @@ class ModelSecurityAnalyser(Analyser):
             yield from hub_cache_records(asset, ref.path)
         if problems:  # raised last: the records above are kept, and the file still shows an error
             raise AnalysisError("; ".join(problems))
-
-
-def linked_outside(model: Path, locations: list[str]) -> Iterator[ContainerIssue]:
-    """External data files of an ONNX model that are links out of its directory: the name stays inside, the file
-    the loader opens does not (the link is resolved here, never read).  In a Hugging Face cache every file of a
-    snapshot is a link into the repository's ``blobs``: the repository's cache folder is the bound there."""
-    cached = hub_cache_id(model.parts, "models")
-    bound = Path(*model.parts[: cached[2] - 1]) if cached is not None else model.parent
-    directory = bound.resolve()
-    for location in locations:
-        candidate = model.parent / location
-        try:
-            resolved = candidate.resolve()
-        except (OSError, RuntimeError):  # a link loop
-            continue
-        if resolved != directory and directory not in resolved.parents:
-            target = str(resolved)[:200]
-            yield ContainerIssue("onnx-external", f"external data {location[:200]!r} is a link to {target!r}, outside "
-                                 "the model's directory")  # fmt: skip
 
 
 CONTAINER_FORMATS = WRAPPERS | {"lzma"}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 _WINDOWS_ABSOLUTE = re.compile(r"[A-Za-z]:[\\/]")
 
@@ -65,3 +67,22 @@ def landing_path(name: str, links: dict[str, str]) -> str | None:
             return "/" + "/".join([target.lstrip("/\\"), *parts])
         parts = [piece for piece in target.replace("\\", "/").split("/") if piece not in ("", ".")] + parts
     return "/".join(landed)
+
+
+def links_out_of(model: Path, locations: list[str]) -> Iterator[tuple[str, str]]:
+    """(location, where it really is) for each file a model names beside itself that is a link out of the model's
+    folder: the name stays inside, the file a loader opens does not.  Links are resolved, never read.  In a Hugging
+    Face cache every file of a snapshot is a link into the repository's ``blobs``: its cache folder is the bound."""
+    if not locations:
+        return
+    from aispm.discover.model_files import hub_cache_id
+
+    cached = hub_cache_id(model.parts, "models")
+    bound = (Path(*model.parts[: cached[2] - 1]) if cached is not None else model.parent).resolve()
+    for location in locations:
+        try:
+            resolved = (model.parent / location).resolve()
+        except (OSError, RuntimeError):  # a link loop
+            continue
+        if resolved != bound and bound not in resolved.parents:
+            yield location, str(resolved)
