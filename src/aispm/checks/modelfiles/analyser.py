@@ -31,7 +31,7 @@ from aispm.checks.modelfiles.archives import (
 )
 from aispm.checks.modelfiles.globals_policy import Verdict, judge_global
 from aispm.checks.modelfiles.paths import links_out_of
-from aispm.checks.modelfiles.pickle_scan import ImportedGlobal
+from aispm.checks.modelfiles.pickle_scan import ImportedGlobal, PickleScan
 from aispm.discover.model_files import (
     ModelFileInfo,
     hub_cache_records,
@@ -297,10 +297,8 @@ def report_findings(report: ModelScanReport, file: FileContent) -> Iterator[Find
 def _pickle_findings(found: PickleMember, location: Location, model_asset: str) -> Iterator[Finding]:
     member, scan = found.member, found.scan
     unknown: list[ImportedGlobal] = []
-    reached = [g for g in scan.globals.values() if g.opcode == "getattr"]
-    all_allowlisted = all(judge_global(g.module, g.name).verdict is Verdict.SAFE for g in reached)
     for imported in scan.globals.values():
-        if imported.resolved and not imported.called and all_allowlisted:
+        if imported.resolved and not imported.called and _reached_only_allowlisted(scan):
             continue  # getattr only ever reached allowlisted attributes (ZoneInfo._unpickle): nothing to report
         judgement = judge_global(imported.module, imported.name)
         if judgement.verdict is Verdict.DANGEROUS:
@@ -339,6 +337,12 @@ def _pickle_findings(found: PickleMember, location: Location, model_asset: str) 
     for kind in ("malformed", "incomplete"):
         if kind in issues_by_kind:
             yield _unscanned(member, kind, issues_by_kind[kind], found.format, location, model_asset)
+
+
+def _reached_only_allowlisted(scan: PickleScan) -> bool:
+    """Whether every attribute the pickle's getattr calls reached is allowlisted."""
+    reached = (g for g in scan.globals.values() if g.opcode == "getattr")
+    return all(judge_global(g.module, g.name).verdict is Verdict.SAFE for g in reached)
 
 
 def _unknown_finding(

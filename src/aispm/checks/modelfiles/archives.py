@@ -568,11 +568,11 @@ class _Scanner:
             self.issue("incomplete", f"not fully analysed: {exc}", member)
             return
         for location, tensor in sorted(facts.external_locations.items()):
-            if not escapes_directory(location) and not member:
-                self.report.external_data.append(location)
             if escapes_directory(location):
                 self.issue("onnx-external", f"tensor {tensor!r} reads external data from {location!r}, outside the "
                            "model's directory", member)  # fmt: skip
+            elif not member:  # beside the file itself: the analyser checks it is no link out
+                self.report.external_data.append(location)
         custom = sorted(facts.domains - STANDARD_DOMAINS)
         if custom:
             self.issue("onnx-domain", f"uses operators from custom domains {', '.join(custom[:10])}, which need "

@@ -43,14 +43,12 @@ except Exception as exc:
     sys.exit(0)
 if raw is None:
     print(json.dumps({"absent": True}))
-elif not isinstance(raw, (bytes, str)) and not hasattr(raw, "decode"):
+elif not isinstance(raw, (bytes, str)):
     print(json.dumps({"error": f"model_config is not a string ({type(raw).__name__})"}))
+elif len(raw) > limit:
+    print(json.dumps({"error": f"model_config is larger than {limit // 2**20} MiB"}))
 else:
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) or hasattr(raw, "decode") else raw
-    if len(text) > limit:
-        print(json.dumps({"error": f"model_config is larger than {limit // 2**20} MiB"}))
-    else:
-        print(json.dumps({"config": text}))
+    print(json.dumps({"config": raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw}))
 """
 
 

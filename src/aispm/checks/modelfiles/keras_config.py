@@ -38,6 +38,8 @@ KERAS_SIDE_EFFECTS = {
 """Objects inside Keras and TensorFlow that a config can name and whose construction does more than compute:
 a config is trusted when it names Keras, except for these (safe mode does not stop them all)."""
 H5_SEARCH_BYTES = 8 * 1024 * 1024
+_SUPERBLOCK_BYTES = 64
+"""Enough for every superblock version's end-of-file address."""
 _H5_WINDOW = 16 * 1024 * 1024
 _H5_CONFIG_OPENINGS = (b'{"class_name": "', b'{"module": "keras')
 
@@ -164,23 +166,27 @@ def h5_model_config(handle: SeekableInput, size: int) -> Any | None:
     """
     from aispm.checks.modelfiles.h5_reader import H5ReaderError, H5Unavailable, read_model_config
 
+    whole = size <= H5_SEARCH_BYTES
     handle.seek(0)
-    head = handle.read(H5_SEARCH_BYTES)
-    end = h5_end_of_file(head)
+    start = handle.read(size if whole else _SUPERBLOCK_BYTES)  # a large file: only its superblock here
+    end = h5_end_of_file(start)
     if end is not None and end > size:
         raise H5Error(f"the file is cut short: its superblock says {end} bytes, it has {size}")
-    if size <= H5_SEARCH_BYTES and b"model_config" not in head:
+    if whole and b"model_config" not in start:
         return None
     name = getattr(handle, "name", None)
     path = name if isinstance(name, str) and Path(name).is_file() else None
     data = None
     if path is None:
-        handle.seek(0)
-        data = handle.read()
+        if not whole:
+            handle.seek(0)
+        data = start if whole else handle.read()
     try:
         text = read_model_config(path, data)
     except H5Unavailable:
-        return find_h5_model_config(head)
+        if not whole:
+            handle.seek(0)
+        return find_h5_model_config(start if whole else handle.read(H5_SEARCH_BYTES))
     except H5ReaderError as exc:
         raise H5Error(str(exc)) from None
     if text is None:
