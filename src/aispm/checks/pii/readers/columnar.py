@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from aispm.checks.pii.context import is_context_field
 from aispm.checks.pii.field_names import is_plain_identifier, safe_field_name
-from aispm.checks.pii.readers.decoding import read_up_to
+from aispm.checks.pii.readers.decoding import put_back, read_up_to
 from aispm.checks.pii.records import (
     Batch,
     Cell,
@@ -478,12 +478,8 @@ class _Prefixed(io.RawIOBase):
 
     @classmethod
     def wrap(cls, head: bytes, stream: BinaryIO) -> BinaryIO:
-        try:
-            if stream.seekable():
-                stream.seek(-len(head), io.SEEK_CUR)
-                return stream
-        except (OSError, ValueError):
-            pass
+        if put_back(stream, head):
+            return stream
         return cast(BinaryIO, io.BufferedReader(cls(head, stream)))
 
     def readable(self) -> bool:

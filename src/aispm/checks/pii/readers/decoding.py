@@ -60,14 +60,21 @@ def utf8_stream(stream: BinaryIO) -> BinaryIO:
     bare_cr = b"\r" in converted and b"\n" not in converted and len(head) > 0
     if bare_cr:
         converted = converted.replace(b"\r", b"\n")
-    if decoder is None and not bare_cr and not bom:
-        try:
-            if stream.seekable():
-                stream.seek(-len(head), io.SEEK_CUR)
-                return stream
-        except (OSError, ValueError):
-            pass
+    if decoder is None and not bare_cr and not bom and put_back(stream, head):
+        return stream
     return cast(BinaryIO, NormalisedText(stream, converted, decoder, bare_cr))
+
+
+def put_back(stream: BinaryIO, head: bytes) -> bool:
+    """Seek back over ``head``, just read from ``stream``; False when the stream cannot seek (the caller replays
+    the head itself)."""
+    try:
+        if stream.seekable():
+            stream.seek(-len(head), io.SEEK_CUR)
+            return True
+    except (OSError, ValueError):
+        pass
+    return False
 
 
 class NormalisedText(io.BufferedIOBase):
